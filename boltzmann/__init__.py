@@ -1,0 +1,22 @@
+"""boltzmann: the kinetic (microscale) model of the toolkit.
+
+Discrete-velocity solver of BGK-type kinetic equations (BGK, Shakhov, ES-BGK) in 1D physical
+space with the Chu-reduced 3D molecular velocity, numba-compiled.  Knows nothing of ML.
+"""
+
+from .collision import COLLISIONS, CollisionModel, get_model
+from .errors import FileFormatError, InputError, SolutionError
+from .gas import Gas
+from .io import read_solution, write_solution
+from .problems import NormalShock, PeriodicWave, ShockTube, State, rankine_hugoniot
+from .solver import KineticSolver, Numerics, Solution
+from .velocity import VelocityGrid
+
+__all__ = [
+    "COLLISIONS", "CollisionModel", "get_model", "FileFormatError", "InputError",
+    "SolutionError", "Gas", "read_solution", "write_solution", "NormalShock", "PeriodicWave",
+    "ShockTube", "State", "rankine_hugoniot", "KineticSolver", "Numerics", "Solution",
+    "VelocityGrid",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,167 @@
+"""HDF5 solution files: the only module of `boltzmann` that touches files.
+
+Layout (format 'mlclosure.kinetic', version 1):
+    /            attrs: format, format_version, toolkit_version, created, t, problem_kind,
+                        length_unit, units (the unit system of gas.py)
+    /x, /rho, /u, /T, /p, /sigma_xx, /q_x, /entropy   shape (nx,), attr 'units'
+    /v, /w       shape (nv,)            velocity nodes and weights
+    /f           shape (ncomp, nx, nv)  Chu-reduced distribution (g; h)
+    /problem, /gas, /model, /numerics, /info   groups whose attrs are the run's parameters
+Every dataset carries a Fletcher-32 checksum, so a corrupted block is detected on read.
+Files are written to a temporary file in the target folder and renamed into place, so a
+reader never sees a partly written file.
+"""
+
+import datetime
+import os
+import tempfile
+from dataclasses import dataclass, field
+
+import h5py
+import numpy as np
+
+from .errors import FileFormatError
+from .moments import MOMENT_UNITS
+
+FORMAT = "mlclosure.kinetic"
+FORMAT_VERSION = 1
+UNITS = ("rho_0 = 1, T_0 = 1, R = 1 (reference: upstream state for a shock); speeds in "
+         "sqrt(R T_0), stresses in rho_0 R T_0, heat fluxes in rho_0 (R T_0)^(3/2)")
+PROFILE_NAMES = ("rho", "u", "T", "p", "sigma_xx", "q_x")
+REQUIRED = ("x",) + PROFILE_NAMES
+GROUPS = ("problem", "gas", "model", "numerics", "info")
+
+
+@dataclass
+class SolutionFile:
+    """What `read_solution` returns: data[name] -> array, attrs (root), and group attrs in
+    params['problem' | 'gas' | 'model' | 'numerics' | 'info']."""
+
+    path: str
+    data: dict
+    attrs: dict
+    params: dict = field(default_factory=dict)
+
+    def __getitem__(self, name):
+        return self.data[name]
+
+    def problem(self):
+        from .problems import from_attrs
+
+        return from_attrs(self.params["problem"])
+
+
+def atomic_h5(path, fill):
+    """Write an HDF5 file by calling fill(h5file) on a temporary file, then renaming it to path."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".h5", dir=folder)
+    os.close(fd)
+    try:
+        with h5py.File(tmp, "w") as h5:
+            fill(h5)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return path
+
+
+def _clean(value):
+    if value is None:
+        return "none"
+    if isinstance(value, (bool, int, float, str, np.integer, np.floating)):
+        return value
+    return str(value)
+
+
+def write_dataset(h5, name, data, units=None, description=None):
+    data = np.asarray(data)
+    kw = {"fletcher32": True, "chunks": True} if data.ndim and data.size else {}
+    ds = h5.create_dataset(name, data=data, **kw)
+    if units is not None:
+        ds.attrs["units"] = units
+    if description is not None:
+        ds.attrs["description"] = description
+    return ds
+
+
+def write_solution(path, sol):
+    """Write a `Solution` atomically; return the path."""
+    from . import __version__
+    from .solver import numerics_attrs
+
+    length_unit = ("upstream mean free path lambda_1, centred at the density midpoint"
+                   if sol.problem.kind == "shock" else "problem length L")
+
+    def fill(h5):
+        h5.attrs.update({
+            "format": FORMAT, "format_version": FORMAT_VERSION, "toolkit_version": __version__,
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+            "t": sol.t, "problem_kind": sol.problem.kind, "length_unit": length_unit,
+            "units": UNITS,
+        })
+        write_dataset(h5, "x", sol.x, length_unit, "cell centres")
+        for name in PROFILE_NAMES:
+            write_dataset(h5, name, sol.moments[name], MOMENT_UNITS[name])
+        write_dataset(h5, "entropy", sol.entropy, "rho_0 log(rho_0 (R T_0)^(-3/2))",
+                      "Boltzmann's H per cell, int f log f d^3v")
+        write_dataset(h5, "v", sol.v, "sqrt(R T_0)", "discrete x-velocities")
+        write_dataset(h5, "w", sol.w, "sqrt(R T_0)", "quadrature weights")
+        write_dataset(h5, "f", sol.f, "rho_0 / sqrt(R T_0)",
+                      "Chu-reduced distribution: f[0] = g, f[1] = h (transverse energy)")
+        groups = {"problem": sol.problem.to_attrs(), "gas": sol.gas.to_attrs(),
+                  "model": sol.model.to_attrs(), "numerics": numerics_attrs(sol.numerics)}
+        info = {}
+        for k, v in sol.info.items():
+            if isinstance(v, np.ndarray):
+                write_dataset(h5, k, v)
+            else:
+                info[k] = v
+        groups["info"] = info
+        for gname, attrs in groups.items():
+            g = h5.create_group(gname)
+            for k, v in attrs.items():
+                g.attrs[k] = _clean(v)
+
+    return atomic_h5(path, fill)
+
+
+def read_solution(path, require=REQUIRED) -> SolutionFile:
+    """Read a solution file, refusing a missing, foreign, truncated or corrupt one with a
+    FileFormatError that names the file and the defect."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileFormatError(f"{path}: no such file")
+    try:
+        h5 = h5py.File(path, "r")
+    except OSError as exc:
+        raise FileFormatError(f"{path}: not a readable HDF5 file (truncated or corrupt): {exc}")
+    with h5:
+        fmt = h5.attrs.get("format")
+        if fmt != FORMAT:
+            raise FileFormatError(f"{path}: foreign HDF5 file (format attribute {fmt!r}, "
+                                  f"expected {FORMAT!r})")
+        version = int(h5.attrs.get("format_version", -1))
+        if version > FORMAT_VERSION:
+            raise FileFormatError(f"{path}: format version {version} is newer than this "
+                                  f"toolkit reads ({FORMAT_VERSION})")
+        missing = [n for n in require if n not in h5]
+        if missing:
+            raise FileFormatError(f"{path}: truncated file, datasets missing: {missing}")
+        data = {}
+        for name, obj in h5.items():
+            if isinstance(obj, h5py.Dataset):
+                try:
+                    data[name] = obj[()]
+                except OSError as exc:
+                    raise FileFormatError(f"{path}: dataset '{name}' is corrupt "
+                                          f"(checksum or read error: {exc})") from None
+                if np.issubdtype(data[name].dtype, np.floating) and not np.all(
+                        np.isfinite(data[name])):
+                    raise FileFormatError(f"{path}: dataset '{name}' holds NaN or inf")
+        attrs = dict(h5.attrs)
+        params = {g: dict(h5[g].attrs) for g in GROUPS if g in h5}
+    return SolutionFile(path, data, attrs, params)

@@ -1,0 +1,230 @@
+"""Problem descriptions shared by the kinetic solver and the moment solvers.
+
+A problem is a frozen dataclass holding its physical parameters (in the units of
+`boltzmann.gas`); it knows its domain, its initial macroscopic state and its boundary kind, and
+serialises to flat attributes (HDF5, TOML) so that any run can be repeated.  It does not know
+the model that solves it.
+"""
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .errors import InputError
+from .gas import Gas
+
+
+@dataclass(frozen=True)
+class State:
+    """A uniform equilibrium state: density, x-velocity, temperature (units of gas.py)."""
+
+    rho: float
+    u: float
+    T: float
+
+    def __post_init__(self):
+        for name in ("rho", "u", "T"):
+            if not np.isfinite(getattr(self, name)):
+                raise InputError(f"State: {name}={getattr(self, name)} is not finite")
+        if self.rho <= 0.0:
+            raise InputError(f"State: density rho={self.rho} must be positive")
+        if self.T <= 0.0:
+            raise InputError(f"State: temperature T={self.T} must be positive")
+
+    @property
+    def p(self) -> float:
+        return self.rho * self.T
+
+
+def rankine_hugoniot(mach: float, gas: Gas, upstream: State = State(1.0, 0.0, 1.0)):
+    """Upstream and downstream states of a stationary normal shock of Mach number `mach`,
+    in the shock frame (flow in +x).  Standard jump relations [Landau & Lifshitz, Fluid
+    Mechanics, sec. 89]: rho2/rho1 = (g+1) M^2 / ((g-1) M^2 + 2),
+    p2/p1 = (2 g M^2 - (g-1)) / (g+1)."""
+    if not np.isfinite(mach) or mach <= 1.0:
+        raise InputError(f"normal shock: Mach number {mach} must be > 1")
+    g = gas.gamma
+    m2 = mach * mach
+    u1 = mach * np.sqrt(g * upstream.T)
+    r = (g + 1.0) * m2 / ((g - 1.0) * m2 + 2.0)
+    p_ratio = (2.0 * g * m2 - (g - 1.0)) / (g + 1.0)
+    rho2 = upstream.rho * r
+    T2 = upstream.T * p_ratio / r
+    return State(upstream.rho, u1, upstream.T), State(rho2, u1 / r, T2)
+
+
+@dataclass(frozen=True)
+class ShockTube:
+    """Riemann problem on [0, length] with a membrane at x0; free (zero-gradient) ends.
+
+    kn: Knudsen number lambda_ref / length, lambda_ref the mean free path at rho = T = 1.
+    """
+
+    left: State = State(1.0, 0.0, 1.0)
+    right: State = State(0.125, 0.0, 0.8)
+    t_end: float = 0.15
+    kn: float = 1e-2
+    length: float = 1.0
+    x0: float = 0.5
+    kind: str = field(default="tube", init=False)
+
+    def __post_init__(self):
+        _check_positive(self, "t_end", "kn", "length")
+        if not 0.0 < self.x0 < self.length:
+            raise InputError(f"ShockTube: membrane x0={self.x0} outside (0, {self.length})")
+
+    @classmethod
+    def sod(cls, kn: float = 1e-2, t_end: float = 0.15, **kw) -> "ShockTube":
+        """Sod's problem [Sod, J. Comput. Phys. 27, 1 (1978)] in these units (p = rho T):
+        left (1, 0, p=1), right (0.125, 0, p=0.1)."""
+        return cls(State(1.0, 0.0, 1.0), State(0.125, 0.0, 0.8), t_end=t_end, kn=kn, **kw)
+
+    @classmethod
+    def moving_shock(cls, mach: float, gas: Gas, kn: float = 1e-2, length: float = 1.0,
+                     t_end=None) -> "ShockTube":
+        """A tube holding a single shock of Mach number `mach` running into gas at rest
+        (rho = T = 1): the left state is the Rankine-Hugoniot post-shock state in the lab
+        frame, the membrane at 0.3 length. t_end defaults to the time the shock needs to
+        cross 40 % of the tube."""
+        up, down = rankine_hugoniot(mach, gas)
+        left = State(down.rho, up.u - down.u, down.T)
+        if t_end is None:
+            t_end = 0.4 * length / up.u
+        return cls(left, State(1.0, 0.0, 1.0), t_end=t_end, kn=kn, length=length,
+                   x0=0.3 * length)
+
+    @property
+    def mfp_ref(self) -> float:
+        return self.kn * self.length
+
+    @property
+    def states(self):
+        return (self.left, self.right)
+
+    def initial(self, x):
+        """rho, u, T at cell centres x (arrays of x's shape)."""
+        lft = np.asarray(x) < self.x0
+        return tuple(np.where(lft, getattr(self.left, k), getattr(self.right, k))
+                     for k in ("rho", "u", "T"))
+
+    def to_attrs(self) -> dict:
+        return _flatten(self)
+
+
+@dataclass(frozen=True)
+class NormalShock:
+    """Stationary normal shock of Mach number `mach` in the shock frame, upstream at x < 0.
+
+    Lengths are in the upstream mean free path lambda_1 (so Kn plays no role); the domain is
+    [-upstream, downstream] and its ends hold the Rankine-Hugoniot states.  The steady state is
+    reached by time marching until the residual max|d rho/dt| lambda_1 / (u_1 (rho_2 - rho_1))
+    falls below `tol`.
+    """
+
+    mach: float = 5.5
+    upstream: float = 25.0
+    downstream: float = 35.0
+    tol: float = 1e-6
+    max_time: float = 2000.0
+    kind: str = field(default="shock", init=False)
+
+    def __post_init__(self):
+        if not np.isfinite(self.mach) or self.mach <= 1.0:
+            raise InputError(f"NormalShock: Mach number {self.mach} must be > 1")
+        _check_positive(self, "upstream", "downstream", "tol", "max_time")
+
+    mfp_ref = 1.0
+    length = property(lambda self: self.upstream + self.downstream)
+
+    def end_states(self, gas: Gas):
+        return rankine_hugoniot(self.mach, gas)
+
+    def initial(self, x, gas: Gas):
+        """A tanh profile of width 2 lambda_1 between the Rankine-Hugoniot states."""
+        up, down = self.end_states(gas)
+        s = 0.5 * (1.0 + np.tanh(np.asarray(x) / 2.0))
+        rho = up.rho + (down.rho - up.rho) * s
+        u = up.rho * up.u / rho
+        T = up.T + (down.T - up.T) * s
+        return rho, u, T
+
+    def to_attrs(self) -> dict:
+        return _flatten(self)
+
+
+@dataclass(frozen=True)
+class PeriodicWave:
+    """Smooth periodic wave on [0, length): rho = rho0 (1 + amplitude sin(2 pi x / length)),
+    u = u0, and T = T0 (isothermal) or p = const (pressure='uniform'), at t = 0."""
+
+    amplitude: float = 0.1
+    rho0: float = 1.0
+    u0: float = 0.0
+    T0: float = 1.0
+    t_end: float = 0.1
+    kn: float = 1e-2
+    length: float = 1.0
+    pressure: str = "uniform"
+    kind: str = field(default="wave", init=False)
+
+    def __post_init__(self):
+        _check_positive(self, "rho0", "T0", "t_end", "kn", "length")
+        if not 0.0 <= self.amplitude < 1.0:
+            raise InputError(f"PeriodicWave: amplitude {self.amplitude} must be in [0, 1)")
+        if self.pressure not in ("uniform", "isothermal"):
+            raise InputError(f"PeriodicWave: pressure={self.pressure!r}; "
+                             "use 'uniform' or 'isothermal'")
+
+    @property
+    def mfp_ref(self) -> float:
+        return self.kn * self.length
+
+    @property
+    def states(self):
+        a = self.amplitude
+        lo, hi = State(self.rho0 * (1 - a), self.u0, self.T0), State(self.rho0 * (1 + a), self.u0,
+                                                                      self.T0)
+        if self.pressure == "uniform":
+            lo, hi = (State(lo.rho, lo.u, self.T0 / (1 - a)), State(hi.rho, hi.u, self.T0 / (1 + a)))
+        return (lo, hi)
+
+    def initial(self, x):
+        rho = self.rho0 * (1.0 + self.amplitude * np.sin(2.0 * np.pi * np.asarray(x) / self.length))
+        u = np.full_like(rho, self.u0)
+        T = self.rho0 * self.T0 / rho if self.pressure == "uniform" else np.full_like(rho, self.T0)
+        return rho, u, T
+
+    def to_attrs(self) -> dict:
+        return _flatten(self)
+
+
+PROBLEMS = {"tube": ShockTube, "shock": NormalShock, "wave": PeriodicWave}
+
+
+def _check_positive(obj, *names):
+    for name in names:
+        val = getattr(obj, name)
+        if not (np.isfinite(val) and val > 0.0):
+            raise InputError(f"{type(obj).__name__}: {name}={val} must be positive and finite")
+
+
+def _flatten(obj) -> dict:
+    out = {}
+    for key, val in asdict(obj).items():
+        if isinstance(val, dict):
+            out.update({f"{key}_{k}": v for k, v in val.items()})
+        else:
+            out[key] = val
+    return out
+
+
+def from_attrs(attrs: dict):
+    """Rebuild a problem from the attributes written by `to_attrs` (e.g. of an HDF5 file)."""
+    a = {k: (v.item() if hasattr(v, "item") else v) for k, v in dict(attrs).items()}
+    kind = a.pop("kind")
+    cls = PROBLEMS[kind]
+    if cls is ShockTube:
+        left = State(a.pop("left_rho"), a.pop("left_u"), a.pop("left_T"))
+        right = State(a.pop("right_rho"), a.pop("right_u"), a.pop("right_T"))
+        return cls(left, right, **a)
+    return cls(**a)

@@ -1,0 +1,343 @@
+"""The controller: builds grids and the initial distribution of a problem, owns the time loop,
+checks the solution and returns a `Solution`.
+
+    sol = KineticSolver(NormalShock(mach=5.5), Gas(omega=0.5), get_model("shakhov")).run()
+    sol.save("shock.h5")
+"""
+
+import time
+import warnings
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from scipy.interpolate import CubicSpline
+
+from . import boundary, transport
+from .collision import CollisionModel, equilibrium_field, get_model
+from .errors import InputError, SolutionError
+from .gas import Gas
+from .moments import entropy, moments
+from .problems import NormalShock, PeriodicWave, ShockTube
+from .stepping import INTEGRATORS, SPLITTINGS
+from .velocity import VelocityGrid
+
+#: largest CFL number max|v| dt / dx for which SSP-RK2 with MUSCL is linearly stable; the
+#: scheme is TVD (no new extrema) up to 0.5 [Harten, J. Comput. Phys. 49, 357 (1983)].
+CFL_STABLE = 1.0
+CFL_TVD = 0.5
+
+
+@dataclass(frozen=True)
+class Numerics:
+    """Discretisation parameters; None means chosen from the problem (see `resolve`).
+
+    nx: cells (tube, wave); dx: cell size in lambda_1 (shock); nv: velocities;
+    v_width: grid half-width in thermal speeds around every state; v_spacing: spacing in
+    thermal speeds of the coldest state; cfl: max|v| dt / dx."""
+
+    nx: int | None = None
+    dx: float | None = None
+    nv: int | None = None
+    v_width: float = 6.0
+    v_spacing: float = 0.45
+    cfl: float = 0.5
+    limiter: str = "vanleer"
+    integrator: str = "ssprk2"
+    splitting: str = "strang"
+    check_every: int = 50
+
+    def __post_init__(self):
+        if not (np.isfinite(self.cfl) and 0.0 < self.cfl <= CFL_STABLE):
+            raise InputError(f"Numerics: CFL number {self.cfl} cannot be stable; "
+                             f"SSP-RK2/MUSCL needs 0 < CFL <= {CFL_STABLE} "
+                             f"(<= {CFL_TVD} to be TVD)")
+        if self.cfl > CFL_TVD:
+            warnings.warn(f"CFL {self.cfl} > {CFL_TVD}: stable but not TVD; strong shocks may "
+                          "oscillate", stacklevel=3)
+        if self.limiter not in transport.LIMITERS:
+            raise InputError(f"Numerics: unknown limiter {self.limiter!r}; "
+                             f"choose one of {sorted(transport.LIMITERS)}")
+        if self.integrator not in INTEGRATORS:
+            raise InputError(f"Numerics: unknown integrator {self.integrator!r}; "
+                             f"choose one of {sorted(INTEGRATORS)}")
+        if self.splitting not in SPLITTINGS:
+            raise InputError(f"Numerics: unknown splitting {self.splitting!r}; "
+                             f"choose one of {sorted(SPLITTINGS)}")
+        if self.nx is not None and self.nx < 4:
+            raise InputError(f"Numerics: nx={self.nx} cells is too few")
+        if self.dx is not None and not self.dx > 0.0:
+            raise InputError(f"Numerics: dx={self.dx} must be positive")
+
+
+@dataclass
+class Solution:
+    """A kinetic solution at time t.
+
+    x: cell centres, shape (nx,), in the problem's length unit (lambda_1 for a shock, centred
+    at the density midpoint); f: distribution, shape (ncomp, nx, nv); v, w: velocity nodes and
+    weights, shape (nv,); moments: 'rho', 'u', 'T', 'p', 'sigma_xx', 'q_x', each (nx,);
+    entropy: H per cell, shape (nx,); info: run statistics (steps, wall time, residuals)."""
+
+    problem: object
+    gas: Gas
+    model: CollisionModel
+    numerics: Numerics
+    t: float
+    x: np.ndarray
+    f: np.ndarray
+    v: np.ndarray
+    w: np.ndarray
+    moments: dict
+    entropy: np.ndarray
+    info: dict = field(default_factory=dict)
+
+    def __getitem__(self, name):
+        return self.moments[name]
+
+    def save(self, path):
+        from .io import write_solution
+
+        return write_solution(path, self)
+
+
+class KineticSolver:
+    """Discrete-velocity solver of a BGK-type kinetic equation in 1D space for one problem."""
+
+    def __init__(self, problem, gas: Gas = Gas(), model="bgk", numerics: Numerics = Numerics()):
+        self.problem = problem
+        self.gas = gas
+        self.model = get_model(model) if isinstance(model, str) else model
+        self.numerics = num = numerics
+        self.ncomp = 2 if gas.dof == 3 else 1
+        self.mu_ref = gas.mu_ref(problem.mfp_ref)
+
+        if isinstance(problem, NormalShock):
+            states = problem.end_states(gas)
+            dx = num.dx if num.dx is not None else 0.25
+            nx = int(round(problem.length / dx))
+            x0 = -problem.upstream
+            self.boundary = "fixed"
+        elif isinstance(problem, (ShockTube, PeriodicWave)):
+            states = problem.states
+            nx = num.nx if num.nx is not None else 200
+            x0 = 0.0
+            self.boundary = "periodic" if isinstance(problem, PeriodicWave) else "outflow"
+        else:
+            raise InputError(f"KineticSolver: unsupported problem {type(problem).__name__}")
+        self.states = states
+        self.dx = problem.length / nx
+        self.x = x0 + (np.arange(nx) + 0.5) * self.dx
+
+        self.grid = (VelocityGrid.for_states(states, num.v_width, num.v_spacing, num.nv)
+                     .check_covers(states, where=f"{type(problem).__name__} velocity grid")
+                     .check_resolves(states, where=f"{type(problem).__name__} velocity grid"))
+        self.j0 = transport.first_nonnegative(self.grid.v)
+        self.dt = num.cfl * self.dx / self.grid.vmax_abs
+        self.limiter = transport.LIMITERS[num.limiter]
+        self.integrator = INTEGRATORS[num.integrator]
+        self.splitting = SPLITTINGS[num.splitting]
+
+        shape = (self.ncomp, nx + 2 * transport.NG, self.grid.n)
+        self.f = np.zeros(shape)
+        self._work = (np.zeros(shape), np.zeros(shape))
+        init = problem.initial(self.x, gas) if self.boundary == "fixed" else problem.initial(self.x)
+        equilibrium_field(*(np.ascontiguousarray(a, dtype=float) for a in init), self.grid.v,
+                          self.grid.w, gas.dof, self.interior)
+        if self.boundary == "fixed":
+            up = np.zeros((self.ncomp, 1, self.grid.n))
+            equilibrium_field(np.array([states[0].rho]), np.array([states[0].u]),
+                              np.array([states[0].T]), self.grid.v, self.grid.w, gas.dof, up)
+            self._upstream = np.ascontiguousarray(up[:, 0])
+        self.t = 0.0
+        self.steps = 0
+
+    # -- the pieces of a step ------------------------------------------------------------
+    @property
+    def interior(self):
+        return self.f[:, transport.NG:-transport.NG, :]
+
+    def _fill_ghosts(self, f):
+        if self.boundary == "periodic":
+            boundary.fill_periodic(f)
+        elif self.boundary == "outflow":
+            boundary.fill_outflow(f)
+        else:
+            down = self.states[1]
+            boundary.fill_shock(f, self._upstream, self.grid.v, self.grid.w, self.gas.dof,
+                                self.gas.gamma, down.rho, down.u, down.T)
+
+    def _collide(self, dt):
+        if dt > 0.0:
+            self.model.relax(self.interior, self.grid, self.gas.dof, self.mu_ref, self.gas.omega,
+                             dt)
+
+    def _transport(self, dt):
+        f0 = cur = self.f
+        free = self._work
+        for a, b in self.integrator.stages:
+            out = free[1] if free[0] is cur else free[0]
+            self._fill_ghosts(cur)
+            transport.advect_stage(cur, f0, a, b, self.grid.v, self.j0, dt / self.dx,
+                                   self.limiter, out)
+            cur = out
+        self._work = (f0, free[1] if free[0] is cur else free[0])
+        self.f = cur
+
+    def advance(self, nsteps: int, dt: float | None = None):
+        """Advance nsteps steps of size dt (default: the CFL step)."""
+        dt = self.dt if dt is None else dt
+        if dt > self.dt * (1 + 1e-12):
+            raise InputError(f"advance: dt={dt:.3e} exceeds the CFL step {self.dt:.3e}")
+        split = self.splitting
+        self._collide(split.first * dt)
+        for n in range(nsteps):
+            self._transport(dt)
+            self._collide((split.last if n == nsteps - 1 else split.first + split.last) * dt)
+            self.steps += 1
+            self.t += dt
+            if self.steps % self.numerics.check_every == 0 or n == nsteps - 1:
+                self.check()
+
+    def check(self):
+        """Raise SolutionError on a NaN or a non-positive density or temperature."""
+        m = moments(self.interior, self.grid, self.gas.dof)
+        for name in ("rho", "T"):
+            a = m[name]
+            bad = ~(a > 0.0)
+            if bad.any():
+                i = int(np.argmax(bad))
+                raise SolutionError(
+                    f"{self.model.name} solution of {type(self.problem).__name__} went bad at "
+                    f"t={self.t:.4g} (step {self.steps}): {name}={a[i]} in cell {i} "
+                    f"(x={self.x[i]:.4g}); reduce the CFL number or refine the grids")
+        return m
+
+    # -- drivers --------------------------------------------------------------------------
+    def run(self, progress=False):
+        """Run the problem to its end: t_end for a tube or wave, the steady state for a shock."""
+        if isinstance(self.problem, NormalShock):
+            return self.run_steady(progress=progress)
+        return self.run_until(self.problem.t_end, progress=progress)
+
+    def run_until(self, t_end: float, progress=False):
+        t_wall = time.perf_counter()
+        remaining = t_end - self.t
+        nsteps = max(1, int(np.ceil(remaining / self.dt - 1e-9)))
+        dt = remaining / nsteps
+        chunk = max(1, nsteps // 100)
+        with _progress(progress, nsteps, "steps") as bar:
+            done = 0
+            while done < nsteps:
+                k = min(chunk, nsteps - done)
+                self.advance(k, dt)
+                done += k
+                bar.update(k)
+        self.t = t_end
+        return self.solution(wall_time=time.perf_counter() - t_wall, steps=self.steps)
+
+    def run_steady(self, progress=False, chunk: int = 100):
+        """March a normal shock to its steady state.
+
+        Every `chunk` steps the density midpoint x_m is located and the profile compared with
+        the previous one translated by the shift of x_m; the run stops when this shock-frame
+        residual max_i |d rho_i/dt| lambda_1 / (u_1 (rho_2 - rho_1)) < problem.tol and the
+        shock drifts by less than 1e-3 u_1.  The shock is held at the centre: whenever x_m
+        leaves the central cell the solution is translated by whole cells (exact)."""
+        prob = self.problem
+        up, down = self.states
+        scale = 1.0 / (up.u * (down.rho - up.rho))
+        level = 0.5 * (up.rho + down.rho)
+        t_wall = time.perf_counter()
+        rho_old = self.check()["rho"]
+        xm_old = density_midpoint(self.x, rho_old, level)
+        history = []
+        with _progress(progress, None, "steps") as bar:
+            while True:
+                self.advance(chunk)
+                rho = self.check()["rho"]
+                xm = density_midpoint(self.x, rho, level)
+                span = chunk * self.dt
+                speed = (xm - xm_old) / span
+                rho_frame = CubicSpline(self.x, rho_old)(self.x - (xm - xm_old))
+                res = float(np.max(np.abs(rho - rho_frame)) / span * scale)
+                shift = int(np.round(xm / self.dx))
+                if shift:
+                    self._translate(shift)
+                    rho = np.roll(rho, -shift)
+                    xm -= shift * self.dx
+                rho_old, xm_old = rho, xm
+                history.append((self.t, res, speed / up.u))
+                bar.update(chunk)
+                bar.set_postfix(residual=f"{res:.2e}")
+                if res < prob.tol and abs(speed) < 1e-3 * up.u:
+                    break
+                if self.t > prob.max_time:
+                    self.history = np.array(history)
+                    raise SolutionError(
+                        f"normal shock M={prob.mach}: no steady state by t={self.t:.4g} "
+                        f"(residual {res:.2e} > tol {prob.tol:.0e}); raise max_time or tol")
+        wall = time.perf_counter() - t_wall
+        return self.solution(wall_time=wall, steps=self.steps, residual=res,
+                             shock_speed=speed, residual_history=np.array(history))
+
+    def _translate(self, k: int):
+        """Move the interior solution by -k cells, repeating the end cell into the gap."""
+        f = self.interior
+        if k > 0:
+            f[:, :-k] = f[:, k:].copy()
+            f[:, -k:] = f[:, -k - 1:-k]
+        else:
+            f[:, -k:] = f[:, :k].copy()
+            f[:, :-k] = f[:, -k:-k + 1]
+
+    def solution(self, **info) -> Solution:
+        f = self.interior.copy()
+        m = moments(f, self.grid, self.gas.dof)
+        x = self.x.copy()
+        if isinstance(self.problem, NormalShock):
+            up, down = self.states
+            xm = density_midpoint(x, m["rho"], 0.5 * (up.rho + down.rho))
+            info["shock_position"] = xm
+            x = x - xm
+        info.setdefault("dt", self.dt)
+        return Solution(self.problem, self.gas, self.model, self.numerics, self.t, x, f,
+                        self.grid.v.copy(), self.grid.w.copy(), m, entropy(f, self.grid), info)
+
+
+def density_midpoint(x, rho, level):
+    """x where rho first crosses `level`, by linear interpolation."""
+    k = int(np.argmax(rho >= level))
+    if k == 0:
+        raise SolutionError("normal shock: the density never crosses its midpoint level")
+    x0, x1, r0, r1 = x[k - 1], x[k], rho[k - 1], rho[k]
+    return float(x0 + (level - r0) * (x1 - x0) / (r1 - r0))
+
+
+def numerics_attrs(num: Numerics) -> dict:
+    return {k: ("auto" if v is None else v) for k, v in asdict(num).items()}
+
+
+class _progress:
+    """A tqdm bar when asked, a no-op otherwise."""
+
+    def __init__(self, enabled, total, unit):
+        self.bar = None
+        if enabled:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, unit=unit, dynamic_ncols=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.close()
+
+    def update(self, n):
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def set_postfix(self, **kw):
+        if self.bar is not None:
+            self.bar.set_postfix(**kw)
