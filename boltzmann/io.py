@@ -138,7 +138,8 @@ def read_solution(path, require=REQUIRED) -> SolutionFile:
     try:
         h5 = h5py.File(path, "r")
     except OSError as exc:
-        raise FileFormatError(f"{path}: not a readable HDF5 file (truncated or corrupt): {exc}")
+        raise FileFormatError(
+            f"{path}: not a readable HDF5 file (truncated or corrupt): {exc}") from None
     with h5:
         fmt = h5.attrs.get("format")
         if fmt != FORMAT:

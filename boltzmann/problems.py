@@ -116,14 +116,17 @@ class NormalShock:
     """Stationary normal shock of Mach number `mach` in the shock frame, upstream at x < 0.
 
     Lengths are in the upstream mean free path lambda_1 (so Kn plays no role); the domain is
-    [-upstream, downstream] and its ends hold the Rankine-Hugoniot states.  The steady state is
+    [-upstream, downstream] and its ends hold the Rankine-Hugoniot states.  BGK-type models
+    have a velocity-independent collision frequency, so fast molecules from the hot side heat
+    the gas far upstream: at M = 5.5 the Shakhov precursor still has T - T_1 = 0.2 at
+    x = -10 lambda_1, hence the long default upstream part.  The steady state is
     reached by time marching until the residual max|d rho/dt| lambda_1 / (u_1 (rho_2 - rho_1))
     falls below `tol`.
     """
 
     mach: float = 5.5
-    upstream: float = 25.0
-    downstream: float = 35.0
+    upstream: float = 35.0
+    downstream: float = 25.0
     tol: float = 1e-6
     max_time: float = 2000.0
     kind: str = field(default="shock", init=False)
@@ -154,8 +157,14 @@ class NormalShock:
 
 @dataclass(frozen=True)
 class PeriodicWave:
-    """Smooth periodic wave on [0, length): rho = rho0 (1 + amplitude sin(2 pi x / length)),
-    u = u0, and T = T0 (isothermal) or p = const (pressure='uniform'), at t = 0."""
+    """Smooth periodic wave on [0, length) of relative amplitude `amplitude` on the uniform
+    state (rho0, u0, T0), phase s = sin(2 pi x / length), at t = 0:
+
+    mode 'entropy':  rho = rho0 (1 + a s), T = rho0 T0 / rho (uniform pressure), u = u0;
+    mode 'density':  rho = rho0 (1 + a s), T = T0, u = u0 (isothermal);
+    mode 'acoustic': the right-running linear sound wave rho = rho0 (1 + a s),
+                     u = u0 + a c0 s, T = T0 (1 + (gamma - 1) a s), c0 = sqrt(gamma T0).
+    """
 
     amplitude: float = 0.1
     rho0: float = 1.0
@@ -164,16 +173,17 @@ class PeriodicWave:
     t_end: float = 0.1
     kn: float = 1e-2
     length: float = 1.0
-    pressure: str = "uniform"
+    mode: str = "acoustic"
+    gamma: float = 5.0 / 3.0
     kind: str = field(default="wave", init=False)
 
     def __post_init__(self):
-        _check_positive(self, "rho0", "T0", "t_end", "kn", "length")
-        if not 0.0 <= self.amplitude < 1.0:
-            raise InputError(f"PeriodicWave: amplitude {self.amplitude} must be in [0, 1)")
-        if self.pressure not in ("uniform", "isothermal"):
-            raise InputError(f"PeriodicWave: pressure={self.pressure!r}; "
-                             "use 'uniform' or 'isothermal'")
+        _check_positive(self, "rho0", "T0", "t_end", "kn", "length", "gamma")
+        if not 0.0 <= self.amplitude < 0.5:
+            raise InputError(f"PeriodicWave: amplitude {self.amplitude} must be in [0, 0.5)")
+        if self.mode not in ("entropy", "density", "acoustic"):
+            raise InputError(f"PeriodicWave: mode={self.mode!r}; "
+                             "use 'entropy', 'density' or 'acoustic'")
 
     @property
     def mfp_ref(self) -> float:
@@ -181,18 +191,24 @@ class PeriodicWave:
 
     @property
     def states(self):
+        """The extreme states of the wave (for sizing velocity grids)."""
+        return tuple(State(*(float(a[0]) for a in self._fields(np.array([s]))))
+                     for s in (-1.0, 1.0))
+
+    def _fields(self, s):
         a = self.amplitude
-        lo, hi = State(self.rho0 * (1 - a), self.u0, self.T0), State(self.rho0 * (1 + a), self.u0,
-                                                                      self.T0)
-        if self.pressure == "uniform":
-            lo, hi = (State(lo.rho, lo.u, self.T0 / (1 - a)), State(hi.rho, hi.u, self.T0 / (1 + a)))
-        return (lo, hi)
+        rho = self.rho0 * (1.0 + a * s)
+        u = np.full_like(rho, self.u0)
+        T = np.full_like(rho, self.T0)
+        if self.mode == "entropy":
+            T = self.rho0 * self.T0 / rho
+        elif self.mode == "acoustic":
+            u = u + a * np.sqrt(self.gamma * self.T0) * s
+            T = self.T0 * (1.0 + (self.gamma - 1.0) * a * s)
+        return rho, u, T
 
     def initial(self, x):
-        rho = self.rho0 * (1.0 + self.amplitude * np.sin(2.0 * np.pi * np.asarray(x) / self.length))
-        u = np.full_like(rho, self.u0)
-        T = self.rho0 * self.T0 / rho if self.pressure == "uniform" else np.full_like(rho, self.T0)
-        return rho, u, T
+        return self._fields(np.sin(2.0 * np.pi * np.asarray(x, dtype=float) / self.length))
 
     def to_attrs(self) -> dict:
         return _flatten(self)

@@ -9,8 +9,8 @@ write its target, give it a code in `relax.target` and register a factory in COL
 (see docs/extending.md).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..errors import InputError
 from .relax import TARGET_CODES, equilibrium_field, relax
