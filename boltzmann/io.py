@@ -99,7 +99,7 @@ def write_solution(path, sol):
     def fill(h5):
         h5.attrs.update({
             "format": FORMAT, "format_version": FORMAT_VERSION, "toolkit_version": __version__,
-            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+            "created": datetime.datetime.now(datetime.UTC).isoformat(),
             "t": sol.t, "problem_kind": sol.problem.kind, "length_unit": length_unit,
             "units": UNITS,
         })
