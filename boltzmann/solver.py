@@ -6,7 +6,6 @@ checks the solution and returns a `Solution`.
 """
 
 import time
-import warnings
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -51,9 +50,6 @@ class Numerics:
             raise InputError(f"Numerics: CFL number {self.cfl} cannot be stable; "
                              f"SSP-RK2/MUSCL needs 0 < CFL <= {CFL_STABLE} "
                              f"(<= {CFL_TVD} to be TVD)")
-        if self.cfl > CFL_TVD:
-            warnings.warn(f"CFL {self.cfl} > {CFL_TVD}: stable but not TVD; strong shocks may "
-                          "oscillate", stacklevel=3)
         if self.limiter not in transport.LIMITERS:
             raise InputError(f"Numerics: unknown limiter {self.limiter!r}; "
                              f"choose one of {sorted(transport.LIMITERS)}")
