@@ -15,10 +15,6 @@ from . import COLLISIONS, Gas, KineticSolver, NormalShock, Numerics, ShockTube, 
 from .errors import FileFormatError, InputError, SolutionError
 from .transport import LIMITERS
 
-#: default cell size of the stationary shock, in lambda_1: the Mach 5.5 Shakhov reciprocal
-#: thickness is within 1.3 % of its Richardson-extrapolated limit there (docs/kinetic.md)
-SHOCK_DX = 0.125
-
 
 def _state(text):
     try:
@@ -48,11 +44,12 @@ def build_parser():
     sub = ap.add_subparsers(dest="command", required=True)
     s = sub.add_parser("shock", help="stationary normal shock (steady state)")
     s.add_argument("--mach", type=float, required=True)
-    s.add_argument("--dx", type=float, default=SHOCK_DX, help="cell size in lambda_1")
-    s.add_argument("--upstream", type=float, default=NormalShock.upstream,
-                   help="upstream length in lambda_1")
-    s.add_argument("--downstream", type=float, default=NormalShock.downstream,
-                   help="downstream length in lambda_1")
+    s.add_argument("--dx", type=float, default=None,
+                   help="cell size in lambda_1 (default: 16 cells per estimated thickness)")
+    s.add_argument("--upstream", type=float, default=None,
+                   help="upstream length in lambda_1 (default: max(35, 5 thickness))")
+    s.add_argument("--downstream", type=float, default=None,
+                   help="downstream length in lambda_1 (default: max(25, 5 thickness))")
     s.add_argument("--tol", type=float, default=NormalShock.tol, help="steady residual")
     _common(s)
     t = sub.add_parser("tube", help="shock tube / Riemann problem")

@@ -119,14 +119,15 @@ class NormalShock:
     [-upstream, downstream] and its ends hold the Rankine-Hugoniot states.  BGK-type models
     have a velocity-independent collision frequency, so fast molecules from the hot side heat
     the gas far upstream: at M = 5.5 the Shakhov precursor still has T - T_1 = 0.2 at
-    x = -10 lambda_1, hence the long default upstream part.  The steady state is
+    x = -10 lambda_1, hence the long default upstream part; weak shocks are thick, and the
+    default domain grows as 5 `thickness_estimate` when that is longer.  The steady state is
     reached by time marching until the residual max|d rho/dt| lambda_1 / (u_1 (rho_2 - rho_1))
     falls below `tol`.
     """
 
     mach: float = 5.5
-    upstream: float = 35.0
-    downstream: float = 25.0
+    upstream: float | None = None
+    downstream: float | None = None
     tol: float = 1e-6
     max_time: float = 2000.0
     kind: str = field(default="shock", init=False)
@@ -134,7 +135,18 @@ class NormalShock:
     def __post_init__(self):
         if not np.isfinite(self.mach) or self.mach <= 1.0:
             raise InputError(f"NormalShock: Mach number {self.mach} must be > 1")
+        d = self.thickness_estimate
+        if self.upstream is None:
+            object.__setattr__(self, "upstream", max(35.0, 5.0 * d))
+        if self.downstream is None:
+            object.__setattr__(self, "downstream", max(25.0, 5.0 * d))
         _check_positive(self, "upstream", "downstream", "tol", "max_time")
+
+    @property
+    def thickness_estimate(self) -> float:
+        """A rough density thickness in lambda_1 for sizing grids: the Navier-Stokes weak-shock
+        value 1 / (0.35 (M - 1)) (Pr = 2/3), capped below at 2 lambda_1."""
+        return 1.0 / min(0.35 * (self.mach - 1.0), 0.5)
 
     mfp_ref = 1.0
     length = property(lambda self: self.upstream + self.downstream)

@@ -35,11 +35,8 @@ def reciprocal_thickness(sol):
     return float(np.max(np.abs(np.gradient(rho, sol.x))) / (rho[-1] - rho[0]))
 
 
-def shock_run(mach, model, omega, dx, cfl, upstream=None, downstream=None):
-    kw = {}
-    if upstream is not None:
-        kw.update(upstream=upstream, downstream=downstream)
-    shock = bz.NormalShock(mach=mach, **kw)
+def shock_run(mach, model, omega, dx, cfl):
+    shock = bz.NormalShock(mach=mach)
     return bz.KineticSolver(shock, bz.Gas(omega=omega), model, bz.Numerics(dx=dx, cfl=cfl)).run()
 
 
@@ -80,12 +77,10 @@ def sweep(cfg, out):
     for model in cfg["models"]:
         recip = []
         for mach in machs:
-            # size the grid on the weak-shock (Navier-Stokes) thickness estimate
-            delta = 1.0 / min(0.35 * (mach - 1.0), 0.5)
-            dx = float(np.clip(delta / cfg["cells_per_thickness"], cfg["min_dx"], cfg["max_dx"]))
-            up, down = max(35.0, 4 * delta), max(25.0, 4 * delta)
+            dx = cfg.get("dx")  # None: automatic, 16 cells per estimated thickness
             t0 = time.perf_counter()
-            sol = shock_run(mach, model, cfg["omega"], dx, cfg["cfl"], up, down)
+            sol = shock_run(mach, model, cfg["omega"], dx, cfg["cfl"])
+            dx = sol.x[1] - sol.x[0]
             recip.append(reciprocal_thickness(sol))
             print(f"  sweep {model:8s} M={mach:5.2f} dx={dx:.3f}: {recip[-1]:.4f} "
                   f"({time.perf_counter() - t0:.1f} s)")
