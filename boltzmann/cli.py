@@ -9,10 +9,9 @@
 import argparse
 import sys
 
-import numpy as np
-
 from . import COLLISIONS, Gas, KineticSolver, NormalShock, Numerics, ShockTube, State
 from .errors import FileFormatError, InputError, SolutionError
+from .solver import reciprocal_thickness
 from .transport import LIMITERS
 
 
@@ -107,7 +106,7 @@ def main(argv=None):
           f"{sol.info['wall_time']:.2f} s")
     if args.command == "shock":
         rho = m["rho"]
-        recip = np.max(np.abs(np.gradient(rho, sol.x))) / (rho[-1] - rho[0])
+        recip = reciprocal_thickness(sol.x, rho)
         print(f"  residual {sol.info['residual']:.2e}; rho2/rho1 = {rho[-1] / rho[0]:.4f}, "
               f"T2/T1 = {m['T'][-1] / m['T'][0]:.4f}, reciprocal thickness {recip:.4f}, "
               f"min q_x = {m['q_x'].min():.4g}, max sigma_xx = {m['sigma_xx'].max():.4g}")

@@ -5,8 +5,9 @@ What is compared, in one run:
 1. numba: `KineticSolver.advance` on Sod's shock tube (Shakhov model, Chu-reduced gas, outflow
    ends), after a warm-up so that compilation is excluded; the rate is in phase-space point
    updates per second, one point being one (component, cell, velocity) of the distribution,
-   ncomp * nx * nv per step.  The transport stage kernel (`transport.advect_stage`) and the
-   relaxation kernel (`collision.relax.relax`) are also timed alone.
+   ncomp * nx * nv per step, timed with one numba thread and with numba.get_num_threads().
+   The transport stage kernel (`transport.advect_stage`, three distinct arrays as in the second
+   stage) and the relaxation kernel (`collision.relax.relax`) are also timed alone.
 2. NumPy: the same scheme written with whole-array operations only (no Python loop over cells
    or velocities): MUSCL reconstruction with the van Leer limiter on the ghost-padded array
    (ncomp, nx + 4, nv), the solver's SSP Runge-Kutta stages in Shu-Osher form, zero-gradient
@@ -19,9 +20,10 @@ What is compared, in one run:
    `np.copyto`, 16 bytes moved per element) and a STREAM-like add (24 bytes per element), and
    the fraction of that bandwidth the transport stage kernel reaches, counting the minimum
    traffic of a stage: read f_in and f_base, write out, 3 * 8 bytes per point.
-4. Wall time to converge the Mach 5.5 Shakhov normal shock on [-15, 25] lambda_1 with cell size
-   --dx (compilation excluded by a small warm-up run), and the reciprocal shock thickness
-   max|d rho / dx| / (rho_2 - rho_1) of the result.
+4. Wall time to converge the Mach 5.5 Shakhov normal shock (default domain [-35, 25] lambda_1,
+   CFL 0.9 as on the command line) with cell size --dx (compilation excluded by a small warm-up
+   run; the solver's grid sequencing, which first converges coarser grids, is part of the
+   time), and the reciprocal shock thickness of the result (`solver.reciprocal_thickness`).
 
 Usage::
 
@@ -29,6 +31,10 @@ Usage::
                                                    [--skip-shock]
 
 The table is printed and the numbers are written to experiments/benchmark/out/benchmark.json.
+Time it on an idle machine: a parallel numba kernel waits at its barrier for every thread, so
+another busy process slows the multi-threaded timings many times; the CPUs kept busy by other
+processes are measured (/proc/stat) and reported.  NUMBA_NUM_THREADS=1 gives robust
+single-thread numbers on a shared machine.
 """
 
 import argparse
@@ -45,6 +51,7 @@ from numba import njit, prange
 import boltzmann as b
 from boltzmann import transport
 from boltzmann.moments import moments
+from boltzmann.solver import reciprocal_thickness
 
 OUT_DIR = Path(__file__).resolve().parent / "out"
 NG = transport.NG
@@ -255,6 +262,24 @@ def bandwidth(mbytes, threads, repeat=5):
     return out
 
 
+def busy_cpus(seconds=1.0):
+    """Number of CPUs kept busy by other processes while this one sleeps `seconds` (from
+    /proc/stat; NaN where it is missing)."""
+
+    def sample():
+        with open("/proc/stat") as fh:
+            ticks = [int(x) for x in fh.readline().split()[1:]]
+        return sum(ticks), ticks[3] + ticks[4]  # total, idle + iowait
+
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except OSError:
+        return float("nan")
+    return (os.cpu_count() or 1) * (1.0 - (idle1 - idle0) / max(total1 - total0, 1))
+
+
 class num_threads:
     """Context manager running numba parallel code with nt threads."""
 
@@ -294,12 +319,12 @@ def time_numba(s, steps, repeat):
     """Seconds per numba step of the full step, the transport stage kernel and the relaxation."""
     s.advance(1)  # compile (or load from cache) outside the timing
     step = best_time(lambda: s.advance(steps), repeat) / steps
-    f, out = s.f, s._work[0]
+    f_base, f_in, out = s.f, s.f.copy(), s._work[0]  # three arrays, as in the second stage
     v, dtdx = s.grid.v, s.dt / s.dx
 
     def stages():
         for _ in range(steps):
-            transport.advect_stage(f, f, 0.5, 0.5, v, s.j0, dtdx, s.limiter, out)
+            transport.advect_stage(f_in, f_base, 0.5, 0.5, v, s.j0, dtdx, s.limiter, out)
 
     def relaxes():
         for _ in range(steps):
@@ -312,8 +337,8 @@ def time_numba(s, steps, repeat):
 def time_numpy(ref, steps, repeat):
     """Seconds per step of the NumPy full step, transport stage and relaxation."""
     step = best_time(lambda: ref.advance(steps), repeat) / steps
-    f, out = ref.f, ref._work[0]
-    stage = best_time(lambda: advect_stage_numpy(f, f, 0.5, 0.5, ref.v, ref.j0,
+    f_base, f_in, out = ref.f, ref.f.copy(), ref._work[0]
+    stage = best_time(lambda: advect_stage_numpy(f_in, f_base, 0.5, 0.5, ref.v, ref.j0,
                                                  ref.dt / ref.dx, out), repeat)
     relax = best_time(lambda: ref.collide(1e-3 * ref.dt), repeat)
     return {"step_s": step, "stage_s": stage, "relax_s": relax}
@@ -326,19 +351,18 @@ def shock(dx):
                            b.Numerics(dx=0.5))
     warm.advance(2)
     t0 = time.perf_counter()
-    s = b.KineticSolver(b.NormalShock(5.5, upstream=15, downstream=25), gas, "shakhov",
-                        b.Numerics(dx=dx))
+    s = b.KineticSolver(b.NormalShock(5.5), gas, "shakhov", b.Numerics(dx=dx, cfl=0.9))
     t1 = time.perf_counter()
     sol = s.run()
     t2 = time.perf_counter()
-    up, down = s.states
-    slope = np.max(np.abs(np.gradient(sol["rho"], sol.x)))
     points = s.ncomp * s.x.size * s.grid.n
+    steps = int(sol.info["steps"])
     return {"dx": dx, "nx": s.x.size, "nv": s.grid.n, "points": points, "setup_s": t1 - t0,
-            "run_wall_s": t2 - t1, "steps": int(sol.info["steps"]), "t_end": float(sol.t),
+            "run_wall_s": t2 - t1, "steps": steps,
+            "coarse_steps": int(sol.info.get("coarse_steps", 0)), "t_end": float(sol.t),
             "residual": float(sol.info["residual"]),
-            "updates_per_s": points * sol.info["steps"] / (t2 - t1),
-            "reciprocal_thickness": float(slope / (down.rho - up.rho))}
+            "fine_updates_per_s": points * steps / (t2 - t1),
+            "reciprocal_thickness": reciprocal_thickness(sol.x, sol["rho"])}
 
 
 def main(argv=None):
@@ -364,13 +388,13 @@ def main(argv=None):
                        "threading_layer": None, "numba": numba.__version__,
                        "numpy": np.__version__, "python": platform.python_version(),
                        "processor": platform.processor() or platform.machine(),
-                       "loadavg_start": os.getloadavg()}}
+                       "busy_cpus_start": busy_cpus()}}
 
     res["check"] = chk = compare(args.check_nx, args.nv, args.check_steps)
     res["machine"]["threading_layer"] = numba.threading_layer()
     print(f"numba vs NumPy after {chk['steps']} steps (nx={args.check_nx}): max|f_nb - f_np| = "
           f"{chk['max_abs_diff']:.3e}, relative {chk['max_rel_diff']:.3e}; "
-          f"moments {chk['moments_max_rel_diff']:.3e}")
+          f"moments {chk['moments_max_rel_diff']:.3e}", flush=True)
 
     s = tube_solver(args.nx, args.nv)
     ref = NumpyKinetic(s)
@@ -378,9 +402,11 @@ def main(argv=None):
     res["tube"] = {"nx": s.x.size, "nv": s.grid.n, "ncomp": s.ncomp, "points": points,
                    "array_MB": s.f.nbytes / 1e6, "steps": args.steps, "np_steps": np_steps}
     t_np = time_numpy(ref, np_steps, args.repeat)
+    print(f"NumPy: {points / t_np['step_s'] / 1e6:.2f} Mpts/s", flush=True)
     res["numpy"] = {**t_np, "updates_per_s": points / t_np["step_s"],
                     "stage_GBs": STAGE_BYTES * points / t_np["stage_s"] / 1e9}
     bw = res["bandwidth"] = bandwidth(args.stream_mb, threads)
+    print(f"copy: {bw['copy_numpy_GBs']:.2f} GB/s (np.copyto)", flush=True)
     for nt in threads:
         with num_threads(nt):
             t_nb = time_numba(s, args.steps, args.repeat)
@@ -391,25 +417,33 @@ def main(argv=None):
             "stage_fraction_of_copy": stage_bw / bw[f"copy_numba_{nt}t_GBs"],
             "stage_fraction_of_add": stage_bw / bw[f"add_numba_{nt}t_GBs"],
             "speedup_over_numpy": {k: t_np[k] / t_nb[k] for k in t_nb}}
+        print(f"numba, {nt} threads: {points / t_nb['step_s'] / 1e6:.2f} Mpts/s", flush=True)
+    res["machine"]["busy_cpus_after_tube"] = busy_cpus()
+    report_tube(res, threads)
+    save(res)
     if not args.skip_shock:
         res["shock"] = shock(args.dx)
-    res["machine"]["loadavg_end"] = os.getloadavg()
-
-    report(res, threads)
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    path = OUT_DIR / "benchmark.json"
-    path.write_text(json.dumps(res, indent=2) + "\n")
-    print(f"wrote {path}")
+        res["machine"]["busy_cpus_end"] = busy_cpus()
+        report_shock(res)
+        save(res)
     return res
 
 
-def report(res, threads):
+def save(res):
+    """Write the results so far to out/benchmark.json."""
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    path = OUT_DIR / "benchmark.json"
+    path.write_text(json.dumps(res, indent=2) + "\n")
+    print(f"wrote {path}", flush=True)
+
+
+def report_tube(res, threads):
     m, tube, npy, bw = res["machine"], res["tube"], res["numpy"], res["bandwidth"]
     nbs = [res[f"numba_{nt}t"] for nt in threads]
     print(f"\n{m['cpu_count']} CPUs, numba {m['numba']} ({m['threading_layer']}, up to "
-          f"{m['numba_threads']} threads), numpy {m['numpy']}; load average at start "
-          f"{m['loadavg_start'][0]:.2f}, at end {m['loadavg_end'][0]:.2f}")
-    if max(m["loadavg_start"][0], m["loadavg_end"][0]) > 0.5:
+          f"{m['numba_threads']} threads), numpy {m['numpy']}; CPUs busy with other "
+          f"work before {m['busy_cpus_start']:.2f}, after {m['busy_cpus_after_tube']:.2f}")
+    if max(m["busy_cpus_start"], m["busy_cpus_after_tube"]) > 0.2:
         print("WARNING: the machine was not idle; multi-threaded timings are unreliable")
     print(f"Sod tube, Shakhov: nx={tube['nx']} nv={tube['nv']} ncomp={tube['ncomp']} -> "
           f"{tube['points']:,} points, {tube['array_MB']:.1f} MB per distribution")
@@ -431,12 +465,17 @@ def report(res, threads):
     print(f"{'add [GB/s]':22}" + "".join(f"{bw[f'add_numba_{nt}t_GBs']:12.2f}" for nt in threads))
     print(f"{'stage / copy':22}" + "".join(f"{nb['stage_fraction_of_copy']:12.0%}" for nb in nbs)
           + f"   (stage at >= {STAGE_BYTES} B/point)")
-    if "shock" in res:
-        sh = res["shock"]
-        print(f"Mach 5.5 Shakhov shock, dx={sh['dx']} (nx={sh['nx']}, nv={sh['nv']}): "
-              f"{sh['run_wall_s']:.2f} s wall, {sh['steps']} steps to t={sh['t_end']:.1f} "
-              f"({sh['updates_per_s'] / 1e6:.1f} Mpts/s), residual {sh['residual']:.1e}, "
-              f"max|rho'|/(rho2-rho1) = {sh['reciprocal_thickness']:.4f}")
+
+
+def report_shock(res):
+    sh = res["shock"]
+    busy = res["machine"]["busy_cpus_end"]
+    print(f"Mach 5.5 Shakhov shock, dx={sh['dx']} (nx={sh['nx']}, nv={sh['nv']}): "
+          f"{sh['run_wall_s']:.2f} s wall, {sh['steps']} steps to t={sh['t_end']:.1f} after "
+          f"{sh['coarse_steps']} on coarser grids ({sh['fine_updates_per_s'] / 1e6:.1f} Mpts/s "
+          f"counting the fine grid only), residual {sh['residual']:.1e}, "
+          f"max|rho'|/(rho2-rho1) = {sh['reciprocal_thickness']:.4f}; CPUs busy with other "
+          f"work after it {busy:.2f}")
 
 
 if __name__ == "__main__":

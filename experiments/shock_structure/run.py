@@ -31,8 +31,7 @@ PANELS = (("rho", r"$\rho/\rho_1$"), ("T", r"$T/T_1$"),
 
 
 def reciprocal_thickness(sol):
-    rho = sol["rho"]
-    return float(np.max(np.abs(np.gradient(rho, sol.x))) / (rho[-1] - rho[0]))
+    return bz.solver.reciprocal_thickness(sol.x, sol["rho"])
 
 
 def shock_run(mach, model, omega, dx, cfl):

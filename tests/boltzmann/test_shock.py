@@ -14,8 +14,7 @@ def fluxes(m):
 
 
 def reciprocal_thickness(sol):
-    rho = sol["rho"]
-    return np.max(np.abs(np.gradient(rho, sol.x))) / (rho[-1] - rho[0])
+    return bz.solver.reciprocal_thickness(sol.x, sol["rho"])
 
 
 @pytest.fixture(scope="module")
