@@ -33,6 +33,15 @@ class VelocityGrid:
     v: np.ndarray
     w: np.ndarray
 
+    def __post_init__(self):
+        v = np.asarray(self.v, dtype=float)
+        if v.ndim != 1 or v.size < 8 or np.asarray(self.w).shape != v.shape:
+            raise InputError("velocity grid: v and w must be 1D arrays of >= 8 equal length")
+        dv = np.diff(v)
+        if not (np.all(dv > 0.0) and np.allclose(dv, dv[0], rtol=1e-9, atol=0.0)):
+            raise InputError("velocity grid: nodes must be uniformly spaced and increasing "
+                             "(the kernels assume it)")
+
     @classmethod
     def uniform(cls, vmin: float, vmax: float, n: int) -> "VelocityGrid":
         if not (np.isfinite(vmin) and np.isfinite(vmax) and vmax > vmin):

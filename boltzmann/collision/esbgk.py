@@ -9,15 +9,14 @@ sigma_xx = 0 identically and the model is BGK."""
 import numpy as np
 from numba import njit
 
+from .bgk import gaussian
+
 
 @njit(cache=True)
 def target(G, H, v, dof, rho, u, T, sigma, q, prandtl):
     nu = 1.0 - 1.0 / prandtl
     lxx = T + nu * sigma / rho if dof == 3 else T
     lyy = T - 0.5 * nu * sigma / rho
-    a = rho / np.sqrt(2.0 * np.pi * lxx)
-    b = 0.5 / lxx
+    gaussian(G, v, u, lxx, rho / np.sqrt(2.0 * np.pi * lxx))
     for j in range(v.size):
-        c = v[j] - u
-        G[j] = a * np.exp(-b * c * c)
         H[j] = 2.0 * lyy * G[j]

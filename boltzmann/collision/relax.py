@@ -41,65 +41,43 @@ def target(code, G, H, v, dof, rho, u, T, sigma, q, prandtl):
 
 
 @njit(cache=True)
-def solve3(A, b):
-    """Solve the 3x3 system A x = b by Gaussian elimination with partial pivoting."""
-    M = A.copy()
-    x = b.copy()
-    for k in range(3):
-        p = k
-        for r in range(k + 1, 3):
-            if abs(M[r, k]) > abs(M[p, k]):
-                p = r
-        if p != k:
-            for c in range(3):
-                M[k, c], M[p, c] = M[p, c], M[k, c]
-            x[k], x[p] = x[p], x[k]
-        for r in range(k + 1, 3):
-            m = M[r, k] / M[k, k]
-            for c in range(k, 3):
-                M[r, c] -= m * M[k, c]
-            x[r] -= m * x[k]
-    for k in range(2, -1, -1):
-        s = x[k]
-        for c in range(k + 1, 3):
-            s -= M[k, c] * x[c]
-        x[k] = s / M[k, k]
-    return x
-
-
-@njit(cache=True)
 def correct(G, H, v, w, ncomp, dof, rho, u, T):
     """Scale G (and H when ncomp == 2) by (1 + a0 + a1 z + a2 z^2), z = (v - u)/sqrt(T), so
-    that the discrete mass, momentum and energy equal rho, rho u, rho (u^2 + dof T) / 2."""
+    that the discrete mass, momentum and energy equal rho, rho u, rho (u^2 + dof T) / 2.
+
+    In the frame moving with u the three conditions read sum w G' = rho, sum w z G' = 0,
+    sum w e' = dof rho / 2 with e = (z^2 G + H/T) / 2: a 3x3 linear system in a0, a1, a2
+    whose matrix holds the moments S_k = sum w z^k G and E_k = sum w z^k e, solved by
+    Cramer's rule (for the Maxwellian its determinant is rho^3: well conditioned)."""
     nv = v.size
-    A = np.zeros((3, 3))
-    b = np.zeros(3)
     st = np.sqrt(T)
-    for j in range(nv):
-        c = v[j] - u
-        z = c / st
-        gw = w[j] * G[j]
-        e = c * c * gw
-        if ncomp == 2:
-            e += w[j] * H[j]
-        e *= 0.5 / T
-        zl = 1.0
-        for col in range(3):
-            A[0, col] += gw * zl
-            A[1, col] += gw * z * zl
-            A[2, col] += e * zl
-            zl *= z
-        b[0] += gw
-        b[1] += gw * z
-        b[2] += e
-    # moments in the frame moving with u, scaled by the thermal speed
-    b[0] = rho - b[0]
-    b[1] = 0.0 - b[1]
-    b[2] = 0.5 * dof * rho - b[2]
-    a = solve3(A, b)
+    s0 = s1 = s2 = s3 = 0.0
+    e0 = e1 = e2 = 0.0
     for j in range(nv):
         z = (v[j] - u) / st
-        fac = 1.0 + a[0] + a[1] * z + a[2] * z * z
+        g = w[j] * G[j]
+        e = z * z * g
+        if ncomp == 2:
+            e += w[j] * H[j] / T
+        e *= 0.5
+        s0 += g
+        s1 += g * z
+        s2 += g * z * z
+        s3 += g * z * z * z
+        e0 += e
+        e1 += e * z
+        e2 += e * z * z
+    b0 = rho - s0
+    b1 = -s1
+    b2 = 0.5 * dof * rho - e0
+    # rows: (s0 s1 s2), (s1 s2 s3), (e0 e1 e2)
+    det = s0 * (s2 * e2 - s3 * e1) - s1 * (s1 * e2 - s3 * e0) + s2 * (s1 * e1 - s2 * e0)
+    a0 = (b0 * (s2 * e2 - s3 * e1) - s1 * (b1 * e2 - s3 * b2) + s2 * (b1 * e1 - s2 * b2)) / det
+    a1 = (s0 * (b1 * e2 - s3 * b2) - b0 * (s1 * e2 - s3 * e0) + s2 * (s1 * b2 - b1 * e0)) / det
+    a2 = (s0 * (s2 * b2 - b1 * e1) - s1 * (s1 * b2 - b1 * e0) + b0 * (s1 * e1 - s2 * e0)) / det
+    for j in range(nv):
+        z = (v[j] - u) / st
+        fac = 1.0 + a0 + a1 * z + a2 * z * z
         G[j] *= fac
         if ncomp == 2:
             H[j] *= fac
@@ -123,22 +101,24 @@ def relax(f, v, w, dof, mu_ref, omega, dt, nu, rate_s, rate_q, prandtl, code):
     mu_ref, omega: viscosity mu = mu_ref T^omega; nu: collision frequency 1/tau in p/mu;
     rate_s, rate_q: decay rates of sigma_xx and q_x in p/mu; code: the model's target."""
     ncomp, nx, nv = f.shape
-    for i in prange(nx):
-        rho, u, T, sigma, q = primitive(f, i, v, w, dof)
-        p_over_mu = rho * T / (mu_ref * T ** omega)
-        e, w0, w1 = relaxation_weights(dt * nu * p_over_mu)
-        c = w0 + w1  # 1 - e^-a, accurate for small a
-        s_eff = sigma * (w0 + w1 * np.exp(-dt * rate_s * p_over_mu)) / c
-        q_eff = q * (w0 + w1 * np.exp(-dt * rate_q * p_over_mu)) / c
-        G = np.empty(nv)
+    nblock = min(nx, 64)
+    for blk in prange(nblock):
+        G = np.empty(nv)  # work arrays allocated once per block of cells
         H = np.empty(nv)
-        target(code, G, H, v, dof, rho, u, T, s_eff, q_eff, prandtl)
-        correct(G, H, v, w, ncomp, dof, rho, u, T)
-        for j in range(nv):
-            f[0, i, j] = e * f[0, i, j] + c * G[j]
-        if ncomp == 2:
+        for i in range(blk * nx // nblock, (blk + 1) * nx // nblock):
+            rho, u, T, sigma, q = primitive(f, i, v, w, dof)
+            p_over_mu = rho * T / (mu_ref * T ** omega)
+            e, w0, w1 = relaxation_weights(dt * nu * p_over_mu)
+            c = w0 + w1  # 1 - e^-a, accurate for small a
+            s_eff = sigma * (w0 + w1 * np.exp(-dt * rate_s * p_over_mu)) / c
+            q_eff = q * (w0 + w1 * np.exp(-dt * rate_q * p_over_mu)) / c
+            target(code, G, H, v, dof, rho, u, T, s_eff, q_eff, prandtl)
+            correct(G, H, v, w, ncomp, dof, rho, u, T)
             for j in range(nv):
-                f[1, i, j] = e * f[1, i, j] + c * H[j]
+                f[0, i, j] = e * f[0, i, j] + c * G[j]
+            if ncomp == 2:
+                for j in range(nv):
+                    f[1, i, j] = e * f[1, i, j] + c * H[j]
 
 
 @njit(cache=True, parallel=True)
