@@ -11,6 +11,10 @@ dof = 3), i the cell and j the discrete velocity; shape (ncomp, nx, nv).
 import numpy as np
 from numba import njit, prange
 
+#: floating-point reassociation and fused multiply-add only, so that LLVM vectorises the
+#: velocity sums; no finite-math assumptions, NaN still propagate and are caught
+SUMS = {"reassoc", "contract"}
+
 #: names and units of the diagnostics, shared by every writer of solution files
 MOMENT_UNITS = {
     "rho": "rho_0",
@@ -22,7 +26,7 @@ MOMENT_UNITS = {
 }
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=SUMS)
 def conserved(f, i, v, w):
     """Mass, momentum and energy density of cell i."""
     ncomp, _, nv = f.shape
@@ -40,7 +44,7 @@ def conserved(f, i, v, w):
     return m0, m1, 0.5 * m2
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=SUMS)
 def primitive(f, i, v, w, dof):
     """rho, u, T, sigma_xx, q_x of cell i."""
     ncomp, _, nv = f.shape

@@ -41,7 +41,7 @@ class Numerics:
     dx: float | None = None
     nv: int | None = None
     v_width: float = 6.0
-    v_spacing: float = 0.45
+    v_spacing: float = 0.6
     cfl: float = 0.5
     limiter: str = "vanleer"
     integrator: str = "ssprk2"

@@ -16,7 +16,7 @@ from .errors import InputError
 #: default half-width of the grid around each state, in thermal speeds sqrt(R T)
 DEFAULT_WIDTH = 6.0
 #: default spacing, in thermal speeds of the coldest state
-DEFAULT_SPACING = 0.45
+DEFAULT_SPACING = 0.6
 #: largest fraction of mass or energy of a state's Maxwellian the grid may cut off
 DEFAULT_CUTOFF_TOL = 1e-6
 

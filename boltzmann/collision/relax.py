@@ -21,7 +21,7 @@ coefficients make its mass, momentum and energy equal to those of f to round-off
 import numpy as np
 from numba import njit, prange
 
-from ..moments import primitive
+from ..moments import SUMS, primitive
 from . import bgk, esbgk, shakhov
 
 #: model codes of the targets known to the kernels (see `target`)
@@ -40,7 +40,7 @@ def target(code, G, H, v, dof, rho, u, T, sigma, q, prandtl):
         esbgk.target(G, H, v, dof, rho, u, T, sigma, q, prandtl)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=SUMS)
 def correct(G, H, v, w, ncomp, dof, rho, u, T):
     """Scale G (and H when ncomp == 2) by (1 + a0 + a1 z + a2 z^2), z = (v - u)/sqrt(T), so
     that the discrete mass, momentum and energy equal rho, rho u, rho (u^2 + dof T) / 2.
@@ -50,15 +50,16 @@ def correct(G, H, v, w, ncomp, dof, rho, u, T):
     whose matrix holds the moments S_k = sum w z^k G and E_k = sum w z^k e, solved by
     Cramer's rule (for the Maxwellian its determinant is rho^3: well conditioned)."""
     nv = v.size
-    st = np.sqrt(T)
+    ist = 1.0 / np.sqrt(T)
+    iT = 1.0 / T
     s0 = s1 = s2 = s3 = 0.0
     e0 = e1 = e2 = 0.0
     for j in range(nv):
-        z = (v[j] - u) / st
+        z = (v[j] - u) * ist
         g = w[j] * G[j]
         e = z * z * g
         if ncomp == 2:
-            e += w[j] * H[j] / T
+            e += w[j] * H[j] * iT
         e *= 0.5
         s0 += g
         s1 += g * z
@@ -76,7 +77,7 @@ def correct(G, H, v, w, ncomp, dof, rho, u, T):
     a1 = (s0 * (b1 * e2 - s3 * b2) - b0 * (s1 * e2 - s3 * e0) + s2 * (s1 * b2 - b1 * e0)) / det
     a2 = (s0 * (s2 * b2 - b1 * e1) - s1 * (s1 * b2 - b1 * e0) + b0 * (s1 * e1 - s2 * e0)) / det
     for j in range(nv):
-        z = (v[j] - u) / st
+        z = (v[j] - u) * ist
         fac = 1.0 + a0 + a1 * z + a2 * z * z
         G[j] *= fac
         if ncomp == 2:
