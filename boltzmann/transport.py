@@ -41,7 +41,44 @@ def unlimited(a, b):
     return 0.5 * (a + b)
 
 
-LIMITERS = {"minmod": minmod, "vanleer": vanleer, "mc": mc, "none": unlimited}
+LIMITERS = {"minmod": 0, "vanleer": 1, "mc": 2, "none": 3}
+
+
+@njit(cache=True, inline="always")
+def slope(limiter, a, b):
+    """Limited slope from the one-sided differences a, b; limiter is a code of LIMITERS
+    (static dispatch keeps the kernels cacheable; the branch is loop-invariant)."""
+    if limiter == 1:
+        return vanleer(a, b)
+    if limiter == 0:
+        return minmod(a, b)
+    if limiter == 2:
+        return mc(a, b)
+    return unlimited(a, b)
+
+
+@njit(cache=True)
+def advect_cell(f_in, f_base, a, b, v, j0, dtdx, limiter, out, k):
+    """out[:, k] = a f_base[:, k] + b (f_in - dt/dx (F_{k+1/2} - F_{k-1/2}))[:, k] for the padded
+    cell index k."""
+    for m in range(f_in.shape[0]):
+        fm2 = f_in[m, k - 2]
+        fm1 = f_in[m, k - 1]
+        f0 = f_in[m, k]
+        fp1 = f_in[m, k + 1]
+        fp2 = f_in[m, k + 2]
+        base = f_base[m, k]
+        res = out[m, k]
+        for j in range(j0):  # v < 0: the upwind cell is right of each face
+            s0 = slope(limiter, f0[j] - fm1[j], fp1[j] - f0[j])
+            sp = slope(limiter, fp1[j] - f0[j], fp2[j] - fp1[j])
+            div = v[j] * (fp1[j] - 0.5 * sp - f0[j] + 0.5 * s0)
+            res[j] = a * base[j] + b * (f0[j] - dtdx * div)
+        for j in range(j0, v.size):  # v >= 0: the upwind cell is left of each face
+            s0 = slope(limiter, f0[j] - fm1[j], fp1[j] - f0[j])
+            sm = slope(limiter, fm1[j] - fm2[j], f0[j] - fm1[j])
+            div = v[j] * (f0[j] + 0.5 * s0 - fm1[j] - 0.5 * sm)
+            res[j] = a * base[j] + b * (f0[j] - dtdx * div)
 
 
 @njit(cache=True, parallel=True)
@@ -52,26 +89,9 @@ def advect_stage(f_in, f_base, a, b, v, j0, dtdx, limiter, out):
 
     f_in, f_base, out: shape (ncomp, nx + 2 NG, nv), ghosts of f_in filled; the velocity grid v
     is sorted and v[j] < 0 exactly for j < j0.  Ghosts of out are left untouched."""
-    ncomp, nxg, nv = f_in.shape
-    nx = nxg - 2 * NG
+    nx = f_in.shape[1] - 2 * NG
     for i in prange(nx):
-        k = i + NG
-        for m in range(ncomp):
-            fm2 = f_in[m, k - 2]
-            fm1 = f_in[m, k - 1]
-            f0 = f_in[m, k]
-            fp1 = f_in[m, k + 1]
-            fp2 = f_in[m, k + 2]
-            for j in range(j0):  # v < 0: the upwind cell is right of each face
-                s0 = limiter(f0[j] - fm1[j], fp1[j] - f0[j])
-                sp = limiter(fp1[j] - f0[j], fp2[j] - fp1[j])
-                div = v[j] * (fp1[j] - 0.5 * sp - f0[j] + 0.5 * s0)
-                out[m, k, j] = a * f_base[m, k, j] + b * (f0[j] - dtdx * div)
-            for j in range(j0, nv):  # v >= 0: the upwind cell is left of each face
-                s0 = limiter(f0[j] - fm1[j], fp1[j] - f0[j])
-                sm = limiter(fm1[j] - fm2[j], f0[j] - fm1[j])
-                div = v[j] * (f0[j] + 0.5 * s0 - fm1[j] - 0.5 * sm)
-                out[m, k, j] = a * f_base[m, k, j] + b * (f0[j] - dtdx * div)
+        advect_cell(f_in, f_base, a, b, v, j0, dtdx, limiter, out, i + NG)
 
 
 def first_nonnegative(v) -> int:
