@@ -5,6 +5,7 @@ space with the Chu-reduced 3D molecular velocity, numba-compiled.  Knows nothing
 """
 
 from .collision import COLLISIONS, CollisionModel, get_model
+from .diagnostics import density_midpoint, reciprocal_thickness
 from .errors import FileFormatError, InputError, SolutionError
 from .gas import Gas
 from .io import read_solution, write_solution
@@ -16,7 +17,7 @@ __all__ = [
     "COLLISIONS", "CollisionModel", "get_model", "FileFormatError", "InputError",
     "SolutionError", "Gas", "read_solution", "write_solution", "NormalShock", "PeriodicWave",
     "ShockTube", "State", "rankine_hugoniot", "KineticSolver", "Numerics", "Solution",
-    "VelocityGrid",
+    "VelocityGrid", "density_midpoint", "reciprocal_thickness",
 ]
 
 __version__ = "0.1.0"

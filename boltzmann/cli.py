@@ -10,8 +10,8 @@ import argparse
 import sys
 
 from . import COLLISIONS, Gas, KineticSolver, NormalShock, Numerics, ShockTube, State
+from .diagnostics import reciprocal_thickness
 from .errors import FileFormatError, InputError, SolutionError
-from .solver import reciprocal_thickness
 from .transport import LIMITERS
 
 
@@ -68,9 +68,12 @@ def _problem(args, gas):
     if args.command == "shock":
         return NormalShock(args.mach, upstream=args.upstream, downstream=args.downstream,
                            tol=args.tol)
+    given = args.left is not None or args.right is not None
+    if given and (args.sod or args.mach is not None):
+        raise InputError("tube: --left/--right describe the tube; do not add --sod or --mach")
     if args.mach is not None:
         return ShockTube.moving_shock(args.mach, gas, kn=args.kn, t_end=args.t_end)
-    if args.left is not None or args.right is not None:
+    if given:
         if args.left is None or args.right is None:
             raise InputError("tube: give both --left and --right")
         return ShockTube(args.left, args.right, kn=args.kn,
@@ -87,7 +90,7 @@ def main(argv=None):
         if args.cfl is not None:
             kw["cfl"] = args.cfl
         if args.command == "shock":
-            kw.update(dx=args.dx, cfl=args.cfl or 0.9)
+            kw.update(dx=args.dx, cfl=0.9 if args.cfl is None else args.cfl)
         else:
             kw["nx"] = args.nx
         from . import get_model

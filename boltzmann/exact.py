@@ -5,12 +5,12 @@ import numpy as np
 from scipy.optimize import brentq
 
 from .gas import Gas
-from .problems import ShockTube
+from .problems import ShockTube, State
 
 
 def _wave_curve(p, rho_k, p_k, c_k, g):
-    """f_K(p) and its derivative of the exact Riemann solver [Toro, Riemann Solvers and
-    Numerical Methods for Fluid Dynamics, 3rd ed. (2009), eqs. (4.6)-(4.7)]."""
+    """The function f_K(p) of the exact Riemann solver [Toro, Riemann Solvers and Numerical
+    Methods for Fluid Dynamics, 3rd ed. (2009), eqs. (4.6)-(4.7)]."""
     if p > p_k:  # shock
         a = 2.0 / ((g + 1.0) * rho_k)
         b = (g - 1.0) / (g + 1.0) * p_k
@@ -18,9 +18,8 @@ def _wave_curve(p, rho_k, p_k, c_k, g):
     return 2.0 * c_k / (g - 1.0) * ((p / p_k) ** ((g - 1.0) / (2.0 * g)) - 1.0)  # rarefaction
 
 
-def riemann_euler(tube: ShockTube, gas: Gas, x, t: float):
-    """Exact solution rho, u, p (arrays of x's shape) of the Euler equations for the tube's
-    left/right states at time t > 0 [Toro 2009, sec. 4.2-4.5]."""
+def _star(tube: ShockTube, gas: Gas):
+    """Pressure p* and velocity u* between the waves [Toro 2009, sec. 4.3]."""
     g = gas.gamma
     L, R = tube.left, tube.right
     cl, cr = np.sqrt(g * L.p / L.rho), np.sqrt(g * R.p / R.rho)
@@ -37,6 +36,34 @@ def riemann_euler(tube: ShockTube, gas: Gas, x, t: float):
     ps = brentq(f, 1e-14 * hi, hi, xtol=1e-15 * hi, rtol=1e-14)
     us = 0.5 * (L.u + R.u) + 0.5 * (_wave_curve(ps, R.rho, R.p, cr, g)
                                     - _wave_curve(ps, L.rho, L.p, cl, g))
+    return ps, us, cl, cr
+
+
+def star_states(tube: ShockTube, gas: Gas):
+    """The two middle states (left and right of the contact) of the exact Euler solution;
+    empty when the data generate a vacuum."""
+    try:
+        ps, us, _, _ = _star(tube, gas)
+    except ValueError:
+        return ()
+    g = gas.gamma
+    gm = (g - 1.0) / (g + 1.0)
+    out = []
+    for st in (tube.left, tube.right):
+        if ps > st.p:
+            rho = st.rho * (ps / st.p + gm) / (gm * ps / st.p + 1.0)
+        else:
+            rho = st.rho * (ps / st.p) ** (1.0 / g)
+        out.append(State(rho, us, ps / rho))
+    return tuple(out)
+
+
+def riemann_euler(tube: ShockTube, gas: Gas, x, t: float):
+    """Exact solution rho, u, p (arrays of x's shape) of the Euler equations for the tube's
+    left/right states at time t > 0 [Toro 2009, sec. 4.2-4.5]."""
+    g = gas.gamma
+    L, R = tube.left, tube.right
+    ps, us, cl, cr = _star(tube, gas)
     xi = (np.asarray(x, dtype=float) - tube.x0) / t
     rho = np.empty_like(xi)
     u = np.empty_like(xi)
@@ -72,7 +99,7 @@ def collisionless_tube(tube: ShockTube, gas: Gas, x, t: float, nv: int = 4001, w
     """Free-molecular solution of the tube at time t: every molecule keeps its velocity, so
     f(x, v, t) = f_0(x - v t, v), the left Maxwellian where x - v t < x0, else the right one
     (ends taken as unbounded).  Moments by a fine quadrature; returns rho, u, T."""
-    states = tube.states
+    states = (tube.left, tube.right)
     vmin = min(s.u - width * np.sqrt(s.T) for s in states)
     vmax = max(s.u + width * np.sqrt(s.T) for s in states)
     v = np.linspace(vmin, vmax, nv)

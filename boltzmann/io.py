@@ -46,9 +46,16 @@ class SolutionFile:
         return self.data[name]
 
     def problem(self):
+        """The problem that made the file (FileFormatError when its attributes are unusable)."""
+        from .errors import InputError
         from .problems import from_attrs
 
-        return from_attrs(self.params["problem"])
+        if "problem" not in self.params:
+            raise FileFormatError(f"{self.path}: no 'problem' group")
+        try:
+            return from_attrs(self.params["problem"])
+        except InputError as exc:
+            raise FileFormatError(f"{self.path}: {exc}") from None
 
 
 def atomic_h5(path, fill):
@@ -106,8 +113,9 @@ def write_solution(path, sol):
         write_dataset(h5, "x", sol.x, length_unit, "cell centres")
         for name in PROFILE_NAMES:
             write_dataset(h5, name, sol.moments[name], MOMENT_UNITS[name])
-        write_dataset(h5, "entropy", sol.entropy, "rho_0 log(rho_0 (R T_0)^(-3/2))",
-                      "Boltzmann's H per cell, int f log f d^3v")
+        d = sol.gas.dof
+        write_dataset(h5, "entropy", sol.entropy, f"rho_0 log(rho_0 (R T_0)^(-{d}/2))",
+                      f"Boltzmann's H per cell, int f log f d^{d}v (positive values of f)")
         write_dataset(h5, "v", sol.v, "sqrt(R T_0)", "discrete x-velocities")
         write_dataset(h5, "w", sol.w, "sqrt(R T_0)", "quadrature weights")
         write_dataset(h5, "f", sol.f, "rho_0 / sqrt(R T_0)",

@@ -93,7 +93,8 @@ def entropy_density(f, w, out):
     dof = 1: sum_j w_j g log g.  Chu-reduced dof = 3: the transverse distribution is taken as
     the maximum-entropy one with the given (g, h), a Gaussian of temperature h / (2 g), so
     H = sum_j w_j [g log(g^2 / (pi h)) - g]; this functional is convex in (g, h) and is
-    minimised, under the conservation constraints, by the reduced Maxwellian."""
+    minimised, under the conservation constraints, by the reduced Maxwellian.  Non-positive
+    values (a Shakhov target can have some) are left out of the sum."""
     ncomp, nx, nv = f.shape
     for i in prange(nx):
         acc = 0.0

@@ -1,9 +1,11 @@
 """Problem descriptions shared by the kinetic solver and the moment solvers.
 
 A problem is a frozen dataclass holding its physical parameters (in the units of
-`boltzmann.gas`); it knows its domain, its initial macroscopic state and its boundary kind, and
-serialises to flat attributes (HDF5, TOML) so that any run can be repeated.  It does not know
-the model that solves it.
+`boltzmann.gas`); it knows its domain (`x_min`, `length`), its reference mean free path
+(`mfp_ref`), its boundary kind ('outflow', 'periodic', 'shock'), the states its solution
+visits (`states(gas)`, for sizing velocity grids), its initial macroscopic state
+(`initial(x, gas)`), and serialises to flat attributes (HDF5, TOML) so that any run can be
+repeated.  It does not know the model that solves it.
 """
 
 from dataclasses import asdict, dataclass, field
@@ -67,6 +69,8 @@ class ShockTube:
     length: float = 1.0
     x0: float = 0.5
     kind: str = field(default="tube", init=False)
+    boundary = "outflow"
+    x_min = 0.0
 
     def __post_init__(self):
         _check_positive(self, "t_end", "kn", "length")
@@ -97,11 +101,14 @@ class ShockTube:
     def mfp_ref(self) -> float:
         return self.kn * self.length
 
-    @property
-    def states(self):
-        return (self.left, self.right)
+    def states(self, gas: Gas):
+        """The initial states and the two middle states of the exact Euler solution (a
+        collision of two streams heats the gas beyond both initial temperatures)."""
+        from .exact import star_states
 
-    def initial(self, x):
+        return (self.left, self.right) + star_states(self, gas)
+
+    def initial(self, x, gas: Gas):
         """rho, u, T at cell centres x (arrays of x's shape)."""
         lft = np.asarray(x) < self.x0
         return tuple(np.where(lft, getattr(self.left, k), getattr(self.right, k))
@@ -149,14 +156,17 @@ class NormalShock:
         return 1.0 / min(0.35 * (self.mach - 1.0), 0.5)
 
     mfp_ref = 1.0
+    boundary = "shock"
     length = property(lambda self: self.upstream + self.downstream)
+    x_min = property(lambda self: -self.upstream)
 
-    def end_states(self, gas: Gas):
+    def states(self, gas: Gas):
+        """Upstream and downstream Rankine-Hugoniot states."""
         return rankine_hugoniot(self.mach, gas)
 
     def initial(self, x, gas: Gas):
         """A tanh profile of width 2 lambda_1 between the Rankine-Hugoniot states."""
-        up, down = self.end_states(gas)
+        up, down = self.states(gas)
         s = 0.5 * (1.0 + np.tanh(np.asarray(x) / 2.0))
         rho = up.rho + (down.rho - up.rho) * s
         u = up.rho * up.u / rho
@@ -175,7 +185,8 @@ class PeriodicWave:
     mode 'entropy':  rho = rho0 (1 + a s), T = rho0 T0 / rho (uniform pressure), u = u0;
     mode 'density':  rho = rho0 (1 + a s), T = T0, u = u0 (isothermal);
     mode 'acoustic': the right-running linear sound wave rho = rho0 (1 + a s),
-                     u = u0 + a c0 s, T = T0 (1 + (gamma - 1) a s), c0 = sqrt(gamma T0).
+                     u = u0 + a c0 s, T = T0 (1 + (gamma - 1) a s), c0 = sqrt(gamma T0),
+                     gamma that of the gas.
     """
 
     amplitude: float = 0.1
@@ -186,11 +197,12 @@ class PeriodicWave:
     kn: float = 1e-2
     length: float = 1.0
     mode: str = "acoustic"
-    gamma: float = 5.0 / 3.0
     kind: str = field(default="wave", init=False)
+    boundary = "periodic"
+    x_min = 0.0
 
     def __post_init__(self):
-        _check_positive(self, "rho0", "T0", "t_end", "kn", "length", "gamma")
+        _check_positive(self, "rho0", "T0", "t_end", "kn", "length")
         if not 0.0 <= self.amplitude < 0.5:
             raise InputError(f"PeriodicWave: amplitude {self.amplitude} must be in [0, 0.5)")
         if self.mode not in ("entropy", "density", "acoustic"):
@@ -201,13 +213,12 @@ class PeriodicWave:
     def mfp_ref(self) -> float:
         return self.kn * self.length
 
-    @property
-    def states(self):
+    def states(self, gas: Gas):
         """The extreme states of the wave (for sizing velocity grids)."""
-        return tuple(State(*(float(a[0]) for a in self._fields(np.array([s]))))
+        return tuple(State(*(float(a[0]) for a in self._fields(np.array([s]), gas)))
                      for s in (-1.0, 1.0))
 
-    def _fields(self, s):
+    def _fields(self, s, gas):
         a = self.amplitude
         rho = self.rho0 * (1.0 + a * s)
         u = np.full_like(rho, self.u0)
@@ -215,12 +226,12 @@ class PeriodicWave:
         if self.mode == "entropy":
             T = self.rho0 * self.T0 / rho
         elif self.mode == "acoustic":
-            u = u + a * np.sqrt(self.gamma * self.T0) * s
-            T = self.T0 * (1.0 + (self.gamma - 1.0) * a * s)
+            u = u + a * np.sqrt(gas.gamma * self.T0) * s
+            T = self.T0 * (1.0 + (gas.gamma - 1.0) * a * s)
         return rho, u, T
 
-    def initial(self, x):
-        return self._fields(np.sin(2.0 * np.pi * np.asarray(x, dtype=float) / self.length))
+    def initial(self, x, gas: Gas):
+        return self._fields(np.sin(2.0 * np.pi * np.asarray(x, dtype=float) / self.length), gas)
 
     def to_attrs(self) -> dict:
         return _flatten(self)
@@ -247,12 +258,20 @@ def _flatten(obj) -> dict:
 
 
 def from_attrs(attrs: dict):
-    """Rebuild a problem from the attributes written by `to_attrs` (e.g. of an HDF5 file)."""
+    """Rebuild a problem from the attributes written by `to_attrs` (e.g. of an HDF5 file);
+    InputError names what is missing or unknown."""
     a = {k: (v.item() if hasattr(v, "item") else v) for k, v in dict(attrs).items()}
-    kind = a.pop("kind")
+    kind = a.pop("kind", None)
+    if kind not in PROBLEMS:
+        raise InputError(f"problem attributes: unknown or missing kind {kind!r}; "
+                         f"expected one of {sorted(PROBLEMS)}")
     cls = PROBLEMS[kind]
-    if cls is ShockTube:
-        left = State(a.pop("left_rho"), a.pop("left_u"), a.pop("left_T"))
-        right = State(a.pop("right_rho"), a.pop("right_u"), a.pop("right_T"))
-        return cls(left, right, **a)
-    return cls(**a)
+    try:
+        if cls is ShockTube:
+            left = State(a.pop("left_rho"), a.pop("left_u"), a.pop("left_T"))
+            right = State(a.pop("right_rho"), a.pop("right_u"), a.pop("right_T"))
+            return cls(left, right, **a)
+        return cls(**a)
+    except (KeyError, TypeError) as exc:
+        raise InputError(f"problem attributes of kind {kind!r} are incomplete or foreign: "
+                         f"{exc}") from None

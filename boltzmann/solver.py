@@ -13,10 +13,11 @@ from scipy.interpolate import CubicSpline, interp1d
 
 from . import boundary, transport
 from .collision import CollisionModel, equilibrium_field, get_model
+from .diagnostics import density_midpoint
 from .errors import InputError, SolutionError
 from .gas import Gas
 from .moments import entropy, moments
-from .problems import NormalShock, PeriodicWave, ShockTube
+from .problems import NormalShock
 from .stepping import INTEGRATORS, SPLITTINGS
 from .velocity import VelocityGrid
 
@@ -24,6 +25,8 @@ from .velocity import VelocityGrid
 #: scheme is TVD (no new extrema) up to 0.5 [Harten, J. Comput. Phys. 49, 357 (1983)].
 CFL_STABLE = 1.0
 CFL_TVD = 0.5
+#: largest mass fraction of a cell's Maxwellian the grid may cut off during a run
+GRID_CUTOFF_RUN = 1e-4
 #: steady residual to which the coarse grids of grid sequencing are converged
 COARSE_TOL = 1e-4
 
@@ -69,6 +72,8 @@ class Numerics:
             raise InputError(f"Numerics: dx={self.dx} must be positive")
         if self.levels < 0:
             raise InputError(f"Numerics: levels={self.levels} must be >= 0")
+        if self.check_every < 1:
+            raise InputError(f"Numerics: check_every={self.check_every} must be >= 1")
 
 
 @dataclass
@@ -113,22 +118,23 @@ class KineticSolver:
         self.ncomp = 2 if gas.dof == 3 else 1
         self.mu_ref = gas.mu_ref(problem.mfp_ref)
 
-        if isinstance(problem, NormalShock):
-            states = problem.end_states(gas)
-            dx = num.dx if num.dx is not None else shock_dx(problem)
-            nx = int(round(problem.length / dx))
-            x0 = -problem.upstream
-            self.boundary = "fixed"
-        elif isinstance(problem, (ShockTube, PeriodicWave)):
-            states = problem.states
-            nx = num.nx if num.nx is not None else 200
-            x0 = 0.0
-            self.boundary = "periodic" if isinstance(problem, PeriodicWave) else "outflow"
+        if problem.boundary == "shock":
+            if num.nx is not None:
+                raise InputError("Numerics: a normal shock takes its cell size dx (in lambda_1), "
+                                 "not nx")
+            nx = int(round(problem.length / (num.dx if num.dx is not None
+                                             else shock_dx(problem))))
         else:
-            raise InputError(f"KineticSolver: unsupported problem {type(problem).__name__}")
-        self.states = states
+            if num.dx is not None:
+                raise InputError(f"Numerics: a {type(problem).__name__} takes nx, not dx")
+            nx = num.nx if num.nx is not None else 200
+        if gas.dof == 1 and self.model.name == "esbgk":
+            raise InputError("esbgk: with one velocity dimension sigma_xx = 0 and ES-BGK is BGK "
+                             "with another collision frequency; use bgk for the 1D gas")
+        self.boundary = problem.boundary
+        self.states = states = tuple(problem.states(gas))
         self.dx = problem.length / nx
-        self.x = x0 + (np.arange(nx) + 0.5) * self.dx
+        self.x = problem.x_min + (np.arange(nx) + 0.5) * self.dx
 
         self.grid = (VelocityGrid.for_states(states, num.v_width, num.v_spacing, num.nv)
                      .check_covers(states, where=f"{type(problem).__name__} velocity grid")
@@ -142,10 +148,10 @@ class KineticSolver:
         shape = (self.ncomp, nx + 2 * transport.NG, self.grid.n)
         self.f = np.zeros(shape)
         self._work = (np.zeros(shape), np.zeros(shape))
-        init = problem.initial(self.x, gas) if self.boundary == "fixed" else problem.initial(self.x)
+        init = problem.initial(self.x, gas)
         equilibrium_field(*(np.ascontiguousarray(a, dtype=float) for a in init), self.grid.v,
                           self.grid.w, gas.dof, self.interior)
-        if self.boundary == "fixed":
+        if self.boundary == "shock":
             up = np.zeros((self.ncomp, 1, self.grid.n))
             equilibrium_field(np.array([states[0].rho]), np.array([states[0].u]),
                               np.array([states[0].T]), self.grid.v, self.grid.w, gas.dof, up)
@@ -188,8 +194,10 @@ class KineticSolver:
     def advance(self, nsteps: int, dt: float | None = None):
         """Advance nsteps steps of size dt (default: the CFL step)."""
         dt = self.dt if dt is None else dt
-        if dt > self.dt * (1 + 1e-12):
-            raise InputError(f"advance: dt={dt:.3e} exceeds the CFL step {self.dt:.3e}")
+        if not 0.0 < dt <= self.dt * (1 + 1e-12):
+            raise InputError(f"advance: dt={dt:.3e} outside (0, CFL step {self.dt:.3e}]")
+        if nsteps <= 0:
+            return
         split = self.splitting
         self._collide(split.first * dt)
         for n in range(nsteps):
@@ -201,7 +209,8 @@ class KineticSolver:
                 self.check()
 
     def check(self):
-        """Raise SolutionError on a NaN or a non-positive density or temperature."""
+        """Raise SolutionError on a NaN, a non-positive density or temperature, or a state
+        the velocity grid no longer covers (cuts off more than 1e-4 of its mass)."""
         m = moments(self.interior, self.grid, self.gas.dof)
         for name in ("rho", "T"):
             a = m[name]
@@ -212,16 +221,27 @@ class KineticSolver:
                     f"{self.model.name} solution of {type(self.problem).__name__} went bad at "
                     f"t={self.t:.4g} (step {self.steps}): {name}={a[i]} in cell {i} "
                     f"(x={self.x[i]:.4g}); reduce the CFL number or refine the grids")
+        mass, _ = self.grid.cutoff_fractions(m["u"], m["T"])
+        if np.max(mass) > GRID_CUTOFF_RUN:
+            i = int(np.argmax(mass))
+            raise SolutionError(
+                f"{self.model.name} solution of {type(self.problem).__name__} at t={self.t:.4g}: "
+                f"the state u={m['u'][i]:.4g}, T={m['T'][i]:.4g} in cell {i} "
+                f"(x={self.x[i]:.4g}) is not covered by the velocity grid "
+                f"[{self.grid.v[0]:.4g}, {self.grid.v[-1]:.4g}] ({mass[i]:.1e} of its mass cut "
+                "off); widen it (Numerics.v_width)")
         return m
 
     # -- drivers --------------------------------------------------------------------------
     def run(self, progress=False):
         """Run the problem to its end: t_end for a tube or wave, the steady state for a shock."""
-        if isinstance(self.problem, NormalShock):
+        if self.boundary == "shock":
             return self.run_steady(progress=progress)
         return self.run_until(self.problem.t_end, progress=progress)
 
     def run_until(self, t_end: float, progress=False):
+        if not t_end > self.t:
+            raise InputError(f"run_until: t_end={t_end} is not after the current t={self.t}")
         t_wall = time.perf_counter()
         remaining = t_end - self.t
         nsteps = max(1, int(np.ceil(remaining / self.dt - 1e-9)))
@@ -269,7 +289,7 @@ class KineticSolver:
                 shift = int(np.round(xm / self.dx))
                 if shift:
                     self._translate(shift)
-                    rho = np.roll(rho, -shift)
+                    rho = moments(self.interior, self.grid, self.gas.dof)["rho"]
                     xm -= shift * self.dx
                 rho_old, xm_old = rho, xm
                 history.append((self.t, res, speed / up.u))
@@ -318,12 +338,15 @@ class KineticSolver:
         f = self.interior.copy()
         m = moments(f, self.grid, self.gas.dof)
         x = self.x.copy()
-        if isinstance(self.problem, NormalShock):
+        if self.boundary == "shock":
             up, down = self.states
             xm = density_midpoint(x, m["rho"], 0.5 * (up.rho + down.rho))
             info["shock_position"] = xm
             x = x - xm
         info.setdefault("dt", self.dt)
+        g = f[0]
+        info["negative_fraction"] = float(np.sum(np.maximum(-g, 0.0) @ self.grid.w)
+                                          / np.sum(np.abs(g) @ self.grid.w))
         return Solution(self.problem, self.gas, self.model, self.numerics, self.t, x, f,
                         self.grid.v.copy(), self.grid.w.copy(), m, entropy(f, self.grid), info)
 
@@ -333,28 +356,6 @@ def shock_dx(shock: NormalShock) -> float:
     at most lambda_1.  At M = 5.5 this is 0.125 lambda_1, where the Shakhov reciprocal
     thickness is within 1.3 % of its grid-converged value (docs/kinetic.md)."""
     return min(shock.thickness_estimate / 16.0, 1.0)
-
-
-def reciprocal_thickness(x, rho) -> float:
-    """lambda_1 / delta = max|d rho/dx| / (rho_2 - rho_1) of a shock profile (x in lambda_1),
-    the slope taken from the cubic spline through the cell values (sampled at dx/50), which
-    converges faster under grid refinement than finite differences (docs/kinetic.md)."""
-    x = np.asarray(x, dtype=float)
-    rho = np.asarray(rho, dtype=float)
-    k = int(np.argmax(np.abs(np.gradient(rho, x))))
-    lo, hi = max(k - 4, 0), min(k + 5, x.size - 1)
-    xf = np.linspace(x[lo], x[hi], 50 * (hi - lo) + 1)
-    slope = np.max(np.abs(CubicSpline(x, rho)(xf, 1)))
-    return float(slope / abs(rho[-1] - rho[0]))
-
-
-def density_midpoint(x, rho, level):
-    """x where rho first crosses `level`, by linear interpolation."""
-    k = int(np.argmax(rho >= level))
-    if k == 0:
-        raise SolutionError("normal shock: the density never crosses its midpoint level")
-    x0, x1, r0, r1 = x[k - 1], x[k], rho[k - 1], rho[k]
-    return float(x0 + (level - r0) * (x1 - x0) / (r1 - r0))
 
 
 def numerics_attrs(num: Numerics) -> dict:

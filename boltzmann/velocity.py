@@ -76,9 +76,12 @@ class VelocityGrid:
     def vmax_abs(self) -> float:
         return float(np.max(np.abs(self.v)))
 
-    def cutoff_fractions(self, u: float, T: float):
+    def cutoff_fractions(self, u, T):
         """Fractions of mass and of energy (in the frame of the grid) of the Maxwellian
-        (rho = 1, u, T) lying outside [vmin - dv/2, vmax + dv/2], from the exact erfc tails."""
+        (rho = 1, u, T) lying outside [vmin - dv/2, vmax + dv/2], from the exact erfc tails;
+        u, T scalars or arrays of one shape."""
+        u = np.asarray(u, dtype=float)
+        T = np.asarray(T, dtype=float)
         s = np.sqrt(2.0 * T)
         lo = (u - (self.v[0] - 0.5 * self.dv)) / s
         hi = ((self.v[-1] + 0.5 * self.dv) - u) / s
@@ -98,7 +101,7 @@ class VelocityGrid:
 
         e_cut = 0.5 * (tail(hi) + tail_lo(lo)) + T * mass
         energy = e_cut / (0.5 * u * u + 1.5 * T)
-        return float(mass), float(energy)
+        return mass, energy
 
     def check_covers(self, states, tol=DEFAULT_CUTOFF_TOL, where="velocity grid"):
         """Raise InputError when the grid cuts off more than tol of a state's mass or energy."""

@@ -12,6 +12,8 @@ write its target, give it a code in `relax.target` and register a factory in COL
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..errors import InputError
 from .relax import TARGET_CODES, equilibrium_field, relax
 
@@ -54,7 +56,7 @@ def make_shakhov(prandtl=None) -> CollisionModel:
 
 def make_esbgk(prandtl=None) -> CollisionModel:
     pr = MONATOMIC_PRANDTL if prandtl is None else float(prandtl)
-    if pr < MONATOMIC_PRANDTL - 1e-12:
+    if not (np.isfinite(pr) and pr >= MONATOMIC_PRANDTL - 1e-12):
         raise InputError(f"esbgk: Prandtl number {pr} < 2/3 makes the ES Gaussian "
                          "non-positive (nu = 1 - 1/Pr must be >= -1/2)")
     return CollisionModel("esbgk", pr, pr, 1.0, pr, TARGET_CODES["esbgk"],

@@ -50,8 +50,8 @@ from numba import njit, prange
 
 import boltzmann as b
 from boltzmann import transport
+from boltzmann.diagnostics import reciprocal_thickness
 from boltzmann.moments import moments
-from boltzmann.solver import reciprocal_thickness
 
 OUT_DIR = Path(__file__).resolve().parent / "out"
 NG = transport.NG

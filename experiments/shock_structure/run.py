@@ -31,7 +31,7 @@ PANELS = (("rho", r"$\rho/\rho_1$"), ("T", r"$T/T_1$"),
 
 
 def reciprocal_thickness(sol):
-    return bz.solver.reciprocal_thickness(sol.x, sol["rho"])
+    return bz.reciprocal_thickness(sol.x, sol["rho"])
 
 
 def shock_run(mach, model, omega, dx, cfl):

@@ -151,3 +151,90 @@ def test_corrupt_data_block(tmp_path, solution):
     with pytest.raises(bz.FileFormatError, match="'f' is corrupt"):
         bz.read_solution(path)
     assert os.path.exists(path)
+
+
+def test_colliding_streams_get_a_wide_enough_grid(gas):
+    """Two streams colliding at Mach 3 heat the middle to T = 6.8: the grid is sized on the
+    exact Euler middle states, not only on the initial ones, and the run stays covered."""
+    tube = bz.ShockTube(bz.State(1.0, 4.0, 1.0), bz.State(1.0, -4.0, 1.0), kn=1e-3, t_end=0.05)
+    s = bz.KineticSolver(tube, gas, "bgk", bz.Numerics(nx=100))
+    hot = max(st.T for st in s.states)
+    assert hot == pytest.approx(6.8, rel=0.02)
+    mass, energy = s.grid.cutoff_fractions(0.0, hot)
+    assert mass < 1e-6 and energy < 1e-6
+    sol = s.run()
+    assert sol["T"].max() > 6.0
+
+
+def test_state_leaving_the_grid_is_reported(gas):
+    s = bz.KineticSolver(bz.ShockTube.sod(), gas, "bgk", bz.Numerics(nx=50))
+    from boltzmann.collision import equilibrium_field
+
+    hot = np.zeros((s.ncomp, 1, s.grid.n))
+    equilibrium_field(np.array([1.0]), np.array([0.0]), np.array([9.0]), s.grid.v, s.grid.w,
+                      gas.dof, hot)
+    s.interior[:, 20:21] = hot
+    with pytest.raises(bz.SolutionError, match="not covered by the velocity grid"):
+        s.check()
+
+
+def test_driver_misuse(gas):
+    s = bz.KineticSolver(bz.ShockTube.sod(t_end=0.01), gas, "bgk", bz.Numerics(nx=50))
+    with pytest.raises(bz.InputError, match="dt"):
+        s.advance(3, dt=-1e-3)
+    with pytest.raises(bz.InputError, match="CFL step"):
+        s.advance(3, dt=10 * s.dt)
+    s.run()
+    with pytest.raises(bz.InputError, match="not after"):
+        s.run_until(0.005)
+    with pytest.raises(bz.InputError, match="check_every"):
+        bz.Numerics(check_every=0)
+    with pytest.raises(bz.InputError, match="not nx"):
+        bz.KineticSolver(bz.NormalShock(2.0), gas, "bgk", bz.Numerics(nx=100))
+    with pytest.raises(bz.InputError, match="not dx"):
+        bz.KineticSolver(bz.ShockTube.sod(), gas, "bgk", bz.Numerics(dx=0.1))
+    with pytest.raises(bz.InputError, match="Prandtl"):
+        bz.get_model("esbgk", prandtl=float("nan"))
+
+
+def test_problem_of_odd_file(tmp_path, solution):
+    path = solution.save(tmp_path / "run.h5")
+    with h5py.File(path, "a") as h5:
+        h5["problem"].attrs["kind"] = "volcano"
+    with pytest.raises(bz.FileFormatError, match="unknown or missing kind 'volcano'"):
+        bz.read_solution(path).problem()
+    with h5py.File(path, "a") as h5:
+        h5["problem"].attrs["kind"] = "tube"
+        del h5["problem"].attrs["left_u"]
+    with pytest.raises(bz.FileFormatError, match="incomplete or foreign"):
+        bz.read_solution(path).problem()
+
+
+def test_cli_refuses_conflicting_tube_options(tmp_path, capsys):
+    from boltzmann.cli import main
+
+    rc = main(["tube", "--sod", "--left", "1,0,1", "--right", "0.1,0,1",
+               "--out", str(tmp_path / "x.h5"), "--quiet"])
+    assert rc == 2
+    assert "do not add --sod" in capsys.readouterr().err
+    rc = main(["shock", "--mach", "3", "--cfl", "0", "--out", str(tmp_path / "y.h5")])
+    assert rc == 2
+    assert "CFL" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+def test_cli_shock_writes_the_promised_file(tmp_path, capsys):
+    """python -m boltzmann shock ... writes x (in lambda_1, centred), rho, u, T, p, sigma_xx,
+    q_x with units and its parameters."""
+    from boltzmann.cli import main
+
+    out = tmp_path / "shock.h5"
+    rc = main(["shock", "--mach", "2", "--model", "bgk", "--omega", "0.81", "--out", str(out),
+               "--quiet"])
+    assert rc == 0, capsys.readouterr().err
+    rd = bz.read_solution(out)
+    assert rd.params["problem"]["mach"] == 2.0
+    assert rd.params["gas"]["omega"] == 0.81
+    rho = rd["rho"]
+    assert np.interp(0.0, rd["x"], rho) == pytest.approx(0.5 * (rho[0] + rho[-1]), rel=1e-3)
+    assert "reciprocal thickness" in capsys.readouterr().out
