@@ -1,6 +1,7 @@
 """Shock-structure experiment: the Mach 5.5 normal shock with BGK, Shakhov and ES-BGK
-(omega = 0.5 and 0.81), profiles of rho, T, sigma_xx, q_x against x / lambda_1, and the
-reciprocal density thickness lambda_1 max|d rho/dx| / (rho_2 - rho_1) against Mach number.
+(omega = 0.5 and 0.81) and the Navier-Stokes-Fourier baseline (Pr = 2/3), profiles of rho, T,
+sigma_xx, q_x against x / lambda_1, and the reciprocal density thickness
+lambda_1 max|d rho/dx| / (rho_2 - rho_1) against Mach number.
 
     python experiments/shock_structure/run.py [--config config.toml] [--out DIR] [--no-sweep]
 
@@ -21,6 +22,7 @@ import numpy as np  # noqa: E402
 
 import boltzmann as bz  # noqa: E402
 from boltzmann.io import atomic_h5, write_dataset  # noqa: E402
+from closure.shock_ode import nsf_shock  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 LABELS = {"bgk": "BGK (Pr = 1)", "shakhov": "Shakhov (Pr = 2/3)", "esbgk": "ES-BGK (Pr = 2/3)"}
@@ -51,6 +53,15 @@ def profiles(cfg, out):
                   f"{time.perf_counter() - t0:.1f} s, reciprocal thickness "
                   f"{reciprocal_thickness(sol):.4f}, min q_x {sol['q_x'].min():.3f}")
     fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True)
+    for omega in cfg["omegas"]:
+        nsf = nsf_shock(cfg["mach"], bz.Gas(omega=omega))
+        style = "-" if omega == cfg["omegas"][0] else "--"
+        for ax, (name, _) in zip(axes.flat, PANELS):
+            # the NSF orbit spans a few lambda_1; its end states continue it flat
+            x = np.concatenate([[-1e3], nsf["x"], [1e3]])
+            y = np.concatenate([[nsf[name][0]], nsf[name], [nsf[name][-1]]])
+            ax.plot(x, y, style, color="black", lw=1.0,
+                    label=f"NSF (Pr = 2/3), $\\omega$ = {omega}")
     for (model, omega), sol in runs.items():
         style = "-" if omega == cfg["omegas"][0] else "--"
         for ax, (name, label) in zip(axes.flat, PANELS):
@@ -63,7 +74,7 @@ def profiles(cfg, out):
     for ax in axes[1]:
         ax.set_xlabel(r"$x/\lambda_1$ (centred at the density midpoint)")
     axes[0, 0].legend(fontsize=8)
-    fig.suptitle(f"Normal shock, M = {cfg['mach']}, kinetic models (monatomic gas)")
+    fig.suptitle(f"Normal shock, M = {cfg['mach']}: kinetic models and NSF (monatomic gas)")
     fig.tight_layout()
     fig.savefig(out / f"shock_profiles_M{cfg['mach']}.png", dpi=150)
     plt.close(fig)
@@ -87,6 +98,12 @@ def sweep(cfg, out):
     fig, ax = plt.subplots(figsize=(6, 4.2))
     for model, recip in table.items():
         ax.plot(machs, recip, "o-", color=COLORS[model], label=LABELS[model])
+    mf = np.linspace(machs.min(), machs.max(), 60)
+    table["nsf"] = np.array([bz.reciprocal_thickness(p["x"], p["rho"]) for p in
+                             (nsf_shock(m, bz.Gas(omega=cfg["omega"])) for m in machs)])
+    ax.plot(mf, [bz.reciprocal_thickness(p["x"], p["rho"]) for p in
+                 (nsf_shock(m, bz.Gas(omega=cfg["omega"])) for m in mf)],
+            "-", color="black", lw=1.0, label="NSF (Pr = 2/3)")
     ax.set_xlabel("upstream Mach number $M$")
     ax.set_ylabel(r"$\lambda_1 / \delta$,  $\delta = (\rho_2-\rho_1)/\max|d\rho/dx|$")
     ax.set_title(f"Reciprocal shock thickness, $\\omega$ = {cfg['omega']}")

@@ -1,0 +1,84 @@
+"""The Navier-Stokes-Fourier normal shock without time marching.
+
+In the shock frame the steady NSF equations of a monatomic gas (R = 1, c_p = 5/2) integrate
+once to constant fluxes of mass m, momentum P and energy E:
+
+    rho u = m,    m u + p + sigma = P,    m (u^2/2 + 5 T/2) + u sigma + q = E,
+    sigma = -4/3 mu(T) du/dx,    q = -(5/2) (mu(T) / Pr) dT/dx,
+
+leaving two ODEs for u(x), T(x) whose fixed points are the Rankine-Hugoniot states [Gilbarg &
+Paolucci, J. Rational Mech. Anal. 2, 617 (1953)]:
+
+    4/3 mu du/dx = m u + m T / u - P,
+    (5/2) (mu/Pr) dT/dx = -m u^2 / 2 + 3 m T / 2 + u P - E.
+
+The downstream state is a saddle; the profile is its one orbit that reaches the upstream node,
+found by leaving the saddle along its stable eigenvector and integrating towards x -> -inf.
+"""
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from boltzmann.diagnostics import density_midpoint
+from boltzmann.errors import InputError, SolutionError
+from boltzmann.gas import Gas
+from boltzmann.problems import rankine_hugoniot
+
+
+def nsf_shock(mach: float, gas: Gas = Gas(), prandtl: float = 2.0 / 3.0, mfp_ref: float = 1.0,
+              npoints: int = 2001, rtol: float = 1e-10):
+    """Stationary NSF shock profile of Mach number `mach`.
+
+    Returns a dict of arrays of shape (npoints,): x (in the upstream mean free path, x = 0 at
+    the density midpoint), rho, u, T, p, sigma_xx, q_x, in the units of `boltzmann.gas`."""
+    if gas.dof != 3:
+        raise InputError("nsf_shock: the monatomic gas (dof = 3) only")
+    if not (np.isfinite(prandtl) and prandtl > 0.0):
+        raise InputError(f"nsf_shock: Prandtl number {prandtl} must be positive")
+    up, down = rankine_hugoniot(mach, gas)
+    m = up.rho * up.u
+    P = m * up.u + up.p
+    E = m * (0.5 * up.u**2 + 2.5 * up.T)
+    mu_ref = gas.mu_ref(mfp_ref)
+
+    def rhs(x, y):
+        u, T = y
+        mu = mu_ref * abs(T) ** gas.omega
+        du = (m * u + m * T / u - P) * 0.75 / mu
+        dT = (-0.5 * m * u * u + 1.5 * m * T + u * P - E) * prandtl / (2.5 * mu)
+        return [du, dT]
+
+    # stable eigenvector of the downstream saddle (finite-difference Jacobian)
+    y2 = np.array([down.u, down.T])
+    h = 1e-7
+    J = np.column_stack([(np.array(rhs(0, y2 + h * e)) - np.array(rhs(0, y2 - h * e))) / (2 * h)
+                         for e in np.eye(2)])
+    lam, vec = np.linalg.eig(J)
+    if not (lam.real.min() < 0.0 < lam.real.max()):
+        raise SolutionError(f"nsf_shock: downstream state is not a saddle (eigenvalues {lam})")
+    e = np.real(vec[:, np.argmin(lam.real)])
+    e = e if e[0] > 0 else -e  # towards the faster, colder upstream state
+    y0 = y2 + 1e-8 * down.u * e / abs(e[0])
+
+    def arrived(x, y):
+        return y[0] - (up.u - 1e-7 * (up.u - down.u))
+
+    arrived.terminal = True
+    length = 400.0 * max(1.0, 1.0 / (mach - 1.0))
+    sol = solve_ivp(rhs, (0.0, -length), y0, method="LSODA", rtol=rtol, atol=1e-12,
+                    events=arrived, dense_output=True)
+    if sol.status != 1:
+        raise SolutionError(f"nsf_shock M={mach}: the orbit did not reach the upstream state "
+                            f"({sol.message})")
+    x_end = sol.t[-1]
+    x = np.linspace(x_end, 0.0, npoints)
+    u, T = sol.sol(x)
+    u[0], T[0] = up.u, up.T  # the event stops within 1e-7 of the upstream node
+    rho = m / u
+    mu = mu_ref * T**gas.omega
+    sigma = P - m * u - rho * T
+    q = E - m * (0.5 * u * u + 2.5 * T) - u * sigma
+    xm = density_midpoint(x, rho, 0.5 * (up.rho + down.rho))
+    # continue the downstream tail analytically flat: the start lies 1e-8 from the saddle
+    return {"x": x - xm, "rho": rho, "u": u, "T": T, "p": rho * T, "sigma_xx": sigma, "q_x": q,
+            "mu": mu}

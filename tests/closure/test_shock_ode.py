@@ -1,0 +1,62 @@
+"""The Navier-Stokes-Fourier stationary shock from the ODE (closure/shock_ode.py)."""
+
+import numpy as np
+import pytest
+
+import boltzmann as bz
+from closure.shock_ode import nsf_shock
+
+
+@pytest.mark.parametrize("omega", [0.5, 0.81])
+@pytest.mark.parametrize("mach", [1.5, 5.5])
+def test_profile_solves_the_nsf_equations(mach, omega):
+    """sigma_xx and q_x of the profile equal -4/3 mu u' and -(5/2)(mu/Pr) T' (finite
+    differences of the returned u, T), and the ends are the Rankine-Hugoniot states."""
+    gas = bz.Gas(omega=omega)
+    p = nsf_shock(mach, gas, npoints=20001)
+    du = np.gradient(p["u"], p["x"])
+    dT = np.gradient(p["T"], p["x"])
+    sig = -4.0 / 3.0 * p["mu"] * du
+    q = -2.5 * p["mu"] / (2.0 / 3.0) * dT
+    assert np.max(np.abs(p["sigma_xx"] - sig)) < 1e-3 * np.max(np.abs(sig))
+    assert np.max(np.abs(p["q_x"] - q)) < 1e-3 * np.max(np.abs(q))
+    up, down = bz.rankine_hugoniot(mach, gas)
+    assert p["rho"][0] == pytest.approx(up.rho, rel=1e-6)
+    assert p["rho"][-1] == pytest.approx(down.rho, rel=1e-6)
+    assert p["T"][-1] == pytest.approx(down.T, rel=1e-6)
+
+
+@pytest.mark.parametrize("pr", [2.0 / 3.0, 1.0])
+def test_weak_shock_limit(pr):
+    """At M = 1.05 the NSF thickness equals the weak-shock theory [Lighthill 1956; Taylor
+    1910], lambda_1/delta = (M - 1) 16 sqrt(gamma) / (5 sqrt(2 pi) 2 (4/3 + (gamma - 1)/Pr))."""
+    g = 5.0 / 3.0
+    mach = 1.05
+    theory = (mach - 1) * 16 * np.sqrt(g) / (5 * np.sqrt(2 * np.pi) * 2 * (4 / 3 + (g - 1) / pr))
+    p = nsf_shock(mach, bz.Gas(), prandtl=pr)
+    assert bz.reciprocal_thickness(p["x"], p["rho"]) == pytest.approx(theory, rel=0.01)
+
+
+def test_kinetic_shocks_tend_to_nsf_at_weak_mach():
+    """At M = 1.2 the Shakhov (Pr = 2/3) and BGK (Pr = 1) shocks agree with the NSF shock of
+    the same Prandtl number to 3 % in reciprocal thickness; at M = 5.5 they do not (the
+    kinetic shocks are much thicker), which is the point of the toolkit."""
+    gas = bz.Gas()
+    for model, pr in (("shakhov", 2.0 / 3.0), ("bgk", 1.0)):
+        nsf = nsf_shock(1.2, gas, prandtl=pr)
+        kin = bz.KineticSolver(bz.NormalShock(mach=1.2), gas, model,
+                               bz.Numerics(dx=0.5)).run()
+        r_nsf = bz.reciprocal_thickness(nsf["x"], nsf["rho"])
+        r_kin = bz.reciprocal_thickness(kin.x, kin["rho"])
+        assert r_kin == pytest.approx(r_nsf, rel=0.03)
+    strong = nsf_shock(5.5, gas)
+    assert bz.reciprocal_thickness(strong["x"], strong["rho"]) > 0.7
+
+
+def test_bad_input():
+    with pytest.raises(bz.InputError, match="Mach"):
+        nsf_shock(0.9)
+    with pytest.raises(bz.InputError, match="Prandtl"):
+        nsf_shock(2.0, prandtl=-1.0)
+    with pytest.raises(bz.InputError, match="dof"):
+        nsf_shock(2.0, bz.Gas(dof=1))
