@@ -36,12 +36,9 @@ def fill_outflow(f):
 
 
 @njit(cache=True)
-def fill_shock(f, left, v, w, dof, gamma, rho2, u2, T2):
-    """Upstream ghosts: the fixed distribution `left` (ncomp, nv); downstream ghosts: the
-    characteristic outflow Maxwellian described in the module docstring."""
-    ncomp, nxg, nv = f.shape
-    last = nxg - NG - 1
-    rho_i, u_i, T_i, _, _ = primitive(f, last, v, w, dof)
+def outflow_state(rho_i, u_i, T_i, rho2, u2, T2, gamma):
+    """The characteristic subsonic-outflow state (module docstring) from the last interior
+    state (rho_i, u_i, T_i) and the Rankine-Hugoniot state (rho2, u2, T2)."""
     p_i = rho_i * T_i
     p2 = rho2 * T2
     z = rho2 * np.sqrt(gamma * T2)
@@ -51,7 +48,17 @@ def fill_shock(f, left, v, w, dof, gamma, rho2, u2, T2):
         p_b = p2
         u_b = u2
     rho_b = rho_i * (p_b / p_i) ** (1.0 / gamma)
-    T_b = p_b / rho_b
+    return rho_b, u_b, p_b / rho_b
+
+
+@njit(cache=True)
+def fill_shock(f, left, v, w, dof, gamma, rho2, u2, T2):
+    """Upstream ghosts: the fixed distribution `left` (ncomp, nv); downstream ghosts: the
+    characteristic outflow Maxwellian described in the module docstring."""
+    ncomp, nxg, nv = f.shape
+    last = nxg - NG - 1
+    rho_i, u_i, T_i, _, _ = primitive(f, last, v, w, dof)
+    rho_b, u_b, T_b = outflow_state(rho_i, u_i, T_i, rho2, u2, T2, gamma)
     G = np.empty(nv)
     H = np.empty(nv)
     maxwellian(G, H, v, dof, rho_b, u_b, T_b)

@@ -95,46 +95,59 @@ def write_dataset(h5, name, data, units=None, description=None):
     return ds
 
 
-def write_solution(path, sol):
-    """Write a `Solution` atomically; return the path."""
+def write_profiles(path, problem, t, x, profiles, groups, datasets=(), info=None):
+    """Write a 1D solution atomically in this format; return the path.
+
+    profiles: 'rho', 'u', 'T', 'p', 'sigma_xx', 'q_x' arrays of x's shape; groups: name ->
+    dict of parameters ('gas', 'model', 'numerics'; 'problem' is added); datasets: extra
+    (name, array, units, description) tuples; info: run statistics (arrays become datasets)."""
     from . import __version__
-    from .solver import numerics_attrs
 
     length_unit = ("upstream mean free path lambda_1, centred at the density midpoint"
-                   if sol.problem.kind == "shock" else "problem length L")
+                   if problem.kind == "shock" else "problem length L")
 
     def fill(h5):
         h5.attrs.update({
             "format": FORMAT, "format_version": FORMAT_VERSION, "toolkit_version": __version__,
             "created": datetime.datetime.now(datetime.UTC).isoformat(),
-            "t": sol.t, "problem_kind": sol.problem.kind, "length_unit": length_unit,
-            "units": UNITS,
+            "t": t, "problem_kind": problem.kind, "length_unit": length_unit, "units": UNITS,
         })
-        write_dataset(h5, "x", sol.x, length_unit, "cell centres")
+        write_dataset(h5, "x", x, length_unit, "cell centres")
         for name in PROFILE_NAMES:
-            write_dataset(h5, name, sol.moments[name], MOMENT_UNITS[name])
-        d = sol.gas.dof
-        write_dataset(h5, "entropy", sol.entropy, f"rho_0 log(rho_0 (R T_0)^(-{d}/2))",
-                      f"Boltzmann's H per cell, int f log f d^{d}v (positive values of f)")
-        write_dataset(h5, "v", sol.v, "sqrt(R T_0)", "discrete x-velocities")
-        write_dataset(h5, "w", sol.w, "sqrt(R T_0)", "quadrature weights")
-        write_dataset(h5, "f", sol.f, "rho_0 / sqrt(R T_0)",
-                      "Chu-reduced distribution: f[0] = g, f[1] = h (transverse energy)")
-        groups = {"problem": sol.problem.to_attrs(), "gas": sol.gas.to_attrs(),
-                  "model": sol.model.to_attrs(), "numerics": numerics_attrs(sol.numerics)}
-        info = {}
-        for k, v in sol.info.items():
+            write_dataset(h5, name, profiles[name], MOMENT_UNITS[name])
+        for name, data, units, description in datasets:
+            write_dataset(h5, name, data, units, description)
+        attrs = {"problem": problem.to_attrs(), **groups, "info": {}}
+        for k, v in (info or {}).items():
             if isinstance(v, np.ndarray):
                 write_dataset(h5, k, v)
             else:
-                info[k] = v
-        groups["info"] = info
-        for gname, attrs in groups.items():
+                attrs["info"][k] = v
+        for gname, group in attrs.items():
             g = h5.create_group(gname)
-            for k, v in attrs.items():
+            for k, v in group.items():
                 g.attrs[k] = _clean(v)
 
     return atomic_h5(path, fill)
+
+
+def write_solution(path, sol):
+    """Write a kinetic `Solution` atomically; return the path."""
+    from .solver import numerics_attrs
+
+    d = sol.gas.dof
+    datasets = (
+        ("entropy", sol.entropy, f"rho_0 log(rho_0 (R T_0)^(-{d}/2))",
+         f"Boltzmann's H per cell, int f log f d^{d}v (positive values of f)"),
+        ("v", sol.v, "sqrt(R T_0)", "discrete x-velocities"),
+        ("w", sol.w, "sqrt(R T_0)", "quadrature weights"),
+        ("f", sol.f, "rho_0 / sqrt(R T_0)",
+         "Chu-reduced distribution: f[0] = g, f[1] = h (transverse energy)"),
+    )
+    groups = {"gas": sol.gas.to_attrs(), "model": sol.model.to_attrs(),
+              "numerics": numerics_attrs(sol.numerics)}
+    return write_profiles(path, sol.problem, sol.t, sol.x, sol.moments, groups, datasets,
+                          sol.info)
 
 
 def read_solution(path, require=REQUIRED) -> SolutionFile:

@@ -284,8 +284,7 @@ class KineticSolver:
                 xm = density_midpoint(self.x, rho, level)
                 span = chunk * self.dt
                 speed = (xm - xm_old) / span
-                rho_frame = CubicSpline(self.x, rho_old)(self.x - (xm - xm_old))
-                res = float(np.max(np.abs(rho - rho_frame)) / span * scale)
+                res = shock_frame_residual(self.x, rho_old, rho, xm - xm_old, span) * scale
                 shift = int(np.round(xm / self.dx))
                 if shift:
                     self._translate(shift)
@@ -325,14 +324,7 @@ class KineticSolver:
         return sol.info["steps"] + sol.info.get("coarse_steps", 0)
 
     def _translate(self, k: int):
-        """Move the interior solution by -k cells, repeating the end cell into the gap."""
-        f = self.interior
-        if k > 0:
-            f[:, :-k] = f[:, k:].copy()
-            f[:, -k:] = f[:, -k - 1:-k]
-        else:
-            f[:, -k:] = f[:, :k].copy()
-            f[:, :-k] = f[:, -k:-k + 1]
+        shift_cells(self.interior, k)
 
     def solution(self, **info) -> Solution:
         f = self.interior.copy()
@@ -349,6 +341,23 @@ class KineticSolver:
                                           / np.sum(np.abs(g) @ self.grid.w))
         return Solution(self.problem, self.gas, self.model, self.numerics, self.t, x, f,
                         self.grid.v.copy(), self.grid.w.copy(), m, entropy(f, self.grid), info)
+
+
+def shock_frame_residual(x, rho_old, rho, shift, span) -> float:
+    """max |d rho/dt| over `span` in the frame of a shock that moved by `shift` (the old
+    profile translated by a cubic spline)."""
+    rho_frame = CubicSpline(x, rho_old)(x - shift)
+    return float(np.max(np.abs(rho - rho_frame)) / span)
+
+
+def shift_cells(a, k: int):
+    """Move the cells (axis 1) of a by -k in place, repeating the end cell into the gap."""
+    if k > 0:
+        a[:, :-k] = a[:, k:].copy()
+        a[:, -k:] = a[:, -k - 1:-k]
+    elif k < 0:
+        a[:, -k:] = a[:, :k].copy()
+        a[:, :-k] = a[:, -k:-k + 1]
 
 
 def shock_dx(shock: NormalShock) -> float:

@@ -1,0 +1,69 @@
+"""The interface of a 1D moment system d_t U + d_x F(U, dU/dx) = S(U).
+
+A system is a small class: its variable names, the conversions between conserved variables
+U (shape (nvar, n)) and the shared diagnostics (rho, u, T, p, sigma_xx, q_x), its hyperbolic
+flux, a bound of its wave speeds, an optional dissipative face flux and an optional source.
+The finite-volume solver (`closure/fv.py`) needs nothing else; a new closure plugs in here.
+"""
+
+import numpy as np
+
+from boltzmann.errors import SolutionError
+from boltzmann.gas import Gas
+
+
+class MomentSystem:
+    """Base class holding the gas and the viscosity law mu = mu_ref T^omega."""
+
+    name = "base"
+    variables: tuple = ()
+
+    def __init__(self, gas: Gas, mu_ref: float, prandtl: float = 2.0 / 3.0):
+        self.gas = gas
+        self.mu_ref = mu_ref
+        self.prandtl = prandtl
+
+    @property
+    def nvar(self) -> int:
+        return len(self.variables)
+
+    def from_primitive(self, rho, u, T):
+        """Conserved variables of equilibrium states, shape (nvar, n)."""
+        raise NotImplementedError
+
+    def flux(self, U):
+        """Hyperbolic flux F(U), shape (nvar, n)."""
+        raise NotImplementedError
+
+    def max_speed(self, U):
+        """A bound of |characteristic speeds|, shape (n,)."""
+        raise NotImplementedError
+
+    def face_flux(self, U, dx):
+        """Dissipative flux at the n - 1 faces between the cells of U (or None)."""
+        return None
+
+    def diffusivity(self, U):
+        """Largest diffusion coefficient per cell (explicit step bound), or None."""
+        return None
+
+    def source(self, U):
+        return None
+
+    def diagnostics(self, U, dx):
+        """rho, u, T, p, sigma_xx, q_x per cell."""
+        raise NotImplementedError
+
+    def viscosity(self, T):
+        return self.mu_ref * T ** self.gas.omega
+
+    def check(self, U, t, x):
+        """Raise SolutionError naming the cell and time when U leaves the system's domain."""
+        rho = U[0]
+        e = U[2] / rho - 0.5 * (U[1] / rho) ** 2
+        bad = ~((rho > 0.0) & (e > 0.0) & np.all(np.isfinite(U), axis=0))
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise SolutionError(f"{self.name}: state outside the domain (rho={rho[i]:.4g}, "
+                                f"internal energy={e[i]:.4g}) in cell {i} (x={x[i]:.4g}) at "
+                                f"t={t:.4g}")

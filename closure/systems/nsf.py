@@ -1,0 +1,36 @@
+"""Navier-Stokes-Fourier: Euler plus sigma_xx = -4/3 mu du/dx, q_x = -(c_p mu / Pr) dT/dx,
+evaluated at cell faces from the neighbouring cell values (second-order central)."""
+
+import numpy as np
+
+from .euler import Euler
+
+
+class NSF(Euler):
+    name = "nsf"
+
+    def _stress_heat(self, u, T, dx):
+        mu = self.viscosity(0.5 * (T[1:] + T[:-1]))
+        sigma = -4.0 / 3.0 * mu * np.diff(u) / dx
+        q = -self.gas.cp * mu / self.prandtl * np.diff(T) / dx
+        return sigma, q
+
+    def face_flux(self, U, dx):
+        _, u, T = self.primitive(U)
+        sigma, q = self._stress_heat(u, T, dx)
+        uf = 0.5 * (u[1:] + u[:-1])
+        return np.array([np.zeros_like(sigma), sigma, uf * sigma + q])
+
+    def diffusivity(self, U):
+        rho, _, T = self.primitive(U)
+        nu = self.viscosity(T) / rho
+        return nu * max(4.0 / 3.0, self.gas.gamma / self.prandtl)
+
+    def diagnostics(self, U, dx):
+        out = super().diagnostics(U, dx)
+        sigma, q = self._stress_heat(out["u"], out["T"], dx)
+        # cell values: mean of the two faces (one-sided at the ends)
+        pad = lambda a: np.concatenate([a[:1], 0.5 * (a[1:] + a[:-1]), a[-1:]])  # noqa: E731
+        out["sigma_xx"] = pad(sigma)
+        out["q_x"] = pad(q)
+        return out
