@@ -68,6 +68,7 @@ def _problem(args, gas):
     if args.command == "shock":
         return NormalShock(args.mach, upstream=args.upstream, downstream=args.downstream,
                            tol=args.tol)
+    args.sod = getattr(args, "sod", False)
     given = args.left is not None or args.right is not None
     if given and (args.sod or args.mach is not None):
         raise InputError("tube: --left/--right describe the tube; do not add --sod or --mach")

@@ -88,3 +88,25 @@ def test_moment_solution_file_has_the_kinetic_names(tmp_path):
         np.testing.assert_array_equal(rd[k], sol.x if k == "x" else sol[k])
     assert rd.params["model"]["name"] == "nsf"
     assert rd.problem() == sol.problem
+
+
+def test_euler_shock_is_the_rankine_hugoniot_jump(tmp_path):
+    """The Euler system has no dissipation: its stationary shock is the jump itself."""
+    from closure.cli import main
+
+    out = tmp_path / "euler.h5"
+    assert main(["shock", "--mach", "3", "--model", "euler", "--out", str(out)]) == 0
+    rd = bz.read_solution(out)
+    up, down = bz.rankine_hugoniot(3.0, bz.Gas())
+    assert np.all(rd["rho"][rd["x"] < 0] == up.rho)
+    assert np.all(rd["rho"][rd["x"] >= 0] == down.rho)
+    assert main(["shock", "--mach", "3", "--model", "euler", "--ode", "--out", str(out)]) == 2
+
+
+def test_cli_nsf_ode_shock(tmp_path):
+    from closure.cli import main
+
+    out = tmp_path / "nsf.h5"
+    assert main(["shock", "--mach", "5.5", "--model", "nsf", "--ode", "--out", str(out)]) == 0
+    rd = bz.read_solution(out)
+    assert bz.reciprocal_thickness(rd["x"], rd["rho"]) == pytest.approx(0.773, rel=2e-3)

@@ -1,0 +1,84 @@
+"""Command line of the moment systems (same problems and output files as `python -m boltzmann`).
+
+    python -m closure shock --mach 5.5 --model nsf --omega 0.5 --out nsf.h5
+    python -m closure shock --mach 5.5 --model nsf --ode --out nsf_ode.h5   # no time marching
+    python -m closure tube --sod --kn 1e-3 --model euler --out sod_euler.h5
+"""
+
+import argparse
+import sys
+
+import numpy as np
+
+from boltzmann import Gas, NormalShock
+from boltzmann.cli import _problem, _state
+from boltzmann.errors import FileFormatError, InputError, SolutionError
+from boltzmann.io import write_profiles
+
+from .fv import FVNumerics, FVSolver
+from .shock_ode import nsf_shock
+from .systems import SYSTEMS
+
+
+def build_parser():
+    ap = argparse.ArgumentParser(prog="python -m closure", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("shock", help="stationary normal shock")
+    s.add_argument("--mach", type=float, required=True)
+    s.add_argument("--dx", type=float, default=None, help="cell size in lambda_1")
+    s.add_argument("--upstream", type=float, default=None)
+    s.add_argument("--downstream", type=float, default=None)
+    s.add_argument("--tol", type=float, default=NormalShock.tol)
+    s.add_argument("--ode", action="store_true",
+                   help="NSF only: integrate the shock ODE instead of time marching")
+    t = sub.add_parser("tube", help="shock tube / Riemann problem")
+    g = t.add_mutually_exclusive_group()
+    g.add_argument("--sod", action="store_true")
+    g.add_argument("--mach", type=float)
+    t.add_argument("--left", type=_state)
+    t.add_argument("--right", type=_state)
+    t.add_argument("--kn", type=float, default=1e-2)
+    t.add_argument("--t-end", type=float, default=None)
+    t.add_argument("--nx", type=int, default=200)
+    for p in (s, t):
+        p.add_argument("--model", default="nsf", choices=sorted(SYSTEMS))
+        p.add_argument("--prandtl", type=float, default=2.0 / 3.0)
+        p.add_argument("--omega", type=float, default=0.5)
+        p.add_argument("--cfl", type=float, default=0.5)
+        p.add_argument("--out", required=True)
+    return ap
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        gas = Gas(omega=args.omega)
+        problem = _problem(args, gas)
+        if args.command == "shock" and args.ode:
+            if args.model != "nsf":
+                raise InputError("--ode: only the NSF shock has an ODE solver")
+            prof = nsf_shock(args.mach, gas, args.prandtl)
+            path = write_profiles(args.out, problem, 0.0, prof["x"], prof,
+                                  {"gas": gas.to_attrs(),
+                                   "model": {"name": "nsf", "prandtl": args.prandtl,
+                                             "method": "shock ODE"}})
+            x, m, what = prof["x"], prof, "shock ODE"
+        else:
+            kw = {"cfl": args.cfl}
+            kw.update({"dx": args.dx} if args.command == "shock" else {"nx": args.nx})
+            sol = FVSolver(problem, gas, args.model, FVNumerics(**kw), args.prandtl).run()
+            path = sol.save(args.out)
+            x, m = sol.x, sol.moments
+            what = f"{sol.info['steps']} steps, {sol.info['wall_time']:.2f} s"
+    except (InputError, SolutionError, FileFormatError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {path}: {problem.kind}, model {args.model} (Pr = {args.prandtl:.4g}), "
+          f"omega = {gas.omega}; {x.size} points, {what}")
+    for k in ("rho", "u", "T", "sigma_xx", "q_x"):
+        print(f"  {k:8s} [{np.min(m[k]):.5g}, {np.max(m[k]):.5g}]")
+    return 0
+
+
+
