@@ -37,10 +37,9 @@ def _common(p):
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-def build_parser():
-    ap = argparse.ArgumentParser(prog="python -m boltzmann", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="command", required=True)
+def add_problem_parsers(sub):
+    """The 'shock' and 'tube' subcommands with their problem options (shared with
+    `python -m closure`); returns the two parsers."""
     s = sub.add_parser("shock", help="stationary normal shock (steady state)")
     s.add_argument("--mach", type=float, required=True)
     s.add_argument("--dx", type=float, default=None,
@@ -50,7 +49,6 @@ def build_parser():
     s.add_argument("--downstream", type=float, default=None,
                    help="downstream length in lambda_1 (default: max(25, 5 thickness))")
     s.add_argument("--tol", type=float, default=NormalShock.tol, help="steady residual")
-    _common(s)
     t = sub.add_parser("tube", help="shock tube / Riemann problem")
     g = t.add_mutually_exclusive_group()
     g.add_argument("--sod", action="store_true", help="Sod's problem (default)")
@@ -60,15 +58,21 @@ def build_parser():
     t.add_argument("--kn", type=float, default=1e-2, help="Knudsen number lambda_ref / L")
     t.add_argument("--t-end", type=float, default=None)
     t.add_argument("--nx", type=int, default=200)
-    _common(t)
+    return s, t
+
+
+def build_parser():
+    ap = argparse.ArgumentParser(prog="python -m boltzmann", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    for p in add_problem_parsers(ap.add_subparsers(dest="command", required=True)):
+        _common(p)
     return ap
 
 
-def _problem(args, gas):
+def problem_from_args(args, gas):
     if args.command == "shock":
         return NormalShock(args.mach, upstream=args.upstream, downstream=args.downstream,
                            tol=args.tol)
-    args.sod = getattr(args, "sod", False)
     given = args.left is not None or args.right is not None
     if given and (args.sod or args.mach is not None):
         raise InputError("tube: --left/--right describe the tube; do not add --sod or --mach")
@@ -86,7 +90,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         gas = Gas(omega=args.omega, dof=args.dof)
-        problem = _problem(args, gas)
+        problem = problem_from_args(args, gas)
         kw = {"nv": args.nv, "limiter": args.limiter}
         if args.cfl is not None:
             kw["cfl"] = args.cfl

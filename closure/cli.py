@@ -10,8 +10,8 @@ import sys
 
 import numpy as np
 
-from boltzmann import Gas, NormalShock
-from boltzmann.cli import _problem, _state
+from boltzmann import Gas
+from boltzmann.cli import add_problem_parsers, problem_from_args
 from boltzmann.errors import FileFormatError, InputError, SolutionError
 from boltzmann.io import write_profiles
 
@@ -23,24 +23,9 @@ from .systems import SYSTEMS
 def build_parser():
     ap = argparse.ArgumentParser(prog="python -m closure", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("shock", help="stationary normal shock")
-    s.add_argument("--mach", type=float, required=True)
-    s.add_argument("--dx", type=float, default=None, help="cell size in lambda_1")
-    s.add_argument("--upstream", type=float, default=None)
-    s.add_argument("--downstream", type=float, default=None)
-    s.add_argument("--tol", type=float, default=NormalShock.tol)
+    s, t = add_problem_parsers(ap.add_subparsers(dest="command", required=True))
     s.add_argument("--ode", action="store_true",
                    help="NSF only: integrate the shock ODE instead of time marching")
-    t = sub.add_parser("tube", help="shock tube / Riemann problem")
-    g = t.add_mutually_exclusive_group()
-    g.add_argument("--sod", action="store_true")
-    g.add_argument("--mach", type=float)
-    t.add_argument("--left", type=_state)
-    t.add_argument("--right", type=_state)
-    t.add_argument("--kn", type=float, default=1e-2)
-    t.add_argument("--t-end", type=float, default=None)
-    t.add_argument("--nx", type=int, default=200)
     for p in (s, t):
         p.add_argument("--model", default="nsf", choices=sorted(SYSTEMS))
         p.add_argument("--prandtl", type=float, default=2.0 / 3.0)
@@ -54,7 +39,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         gas = Gas(omega=args.omega)
-        problem = _problem(args, gas)
+        problem = problem_from_args(args, gas)
         if args.command == "shock" and args.ode:
             if args.model != "nsf":
                 raise InputError("--ode: only the NSF shock has an ODE solver")
