@@ -2,8 +2,9 @@
 
 from .base import MomentSystem
 from .euler import Euler
+from .grad13 import Grad13
 from .nsf import NSF
 
-SYSTEMS = {"euler": Euler, "nsf": NSF}
+SYSTEMS = {"euler": Euler, "nsf": NSF, "grad13": Grad13}
 
-__all__ = ["SYSTEMS", "MomentSystem", "Euler", "NSF"]
+__all__ = ["SYSTEMS", "MomentSystem", "Euler", "NSF", "Grad13"]

@@ -17,6 +17,8 @@ class MomentSystem:
 
     name = "base"
     variables: tuple = ()
+    #: False for systems without dissipation, whose stationary shock is the bare jump
+    shock_structure = True
 
     def __init__(self, gas: Gas, mu_ref: float, prandtl: float = 2.0 / 3.0):
         self.gas = gas
@@ -49,6 +51,11 @@ class MomentSystem:
 
     def source(self, U):
         return None
+
+    def relax(self, U, dt):
+        """Stiff relaxation of the non-conserved moments over dt, applied after each
+        transport step (Lie splitting); the identity for systems without it."""
+        return U
 
     def diagnostics(self, U, dx):
         """rho, u, T, p, sigma_xx, q_x per cell."""

@@ -8,6 +8,7 @@ from .base import MomentSystem
 class Euler(MomentSystem):
     name = "euler"
     variables = ("rho", "m", "E")
+    shock_structure = False
 
     def from_primitive(self, rho, u, T):
         rho, u, T = (np.asarray(a, dtype=float) for a in (rho, u, T))

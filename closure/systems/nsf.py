@@ -8,6 +8,7 @@ from .euler import Euler
 
 class NSF(Euler):
     name = "nsf"
+    shock_structure = True
 
     def _stress_heat(self, u, T, dx):
         mu = self.viscosity(0.5 * (T[1:] + T[:-1]))
