@@ -72,13 +72,11 @@ def nsf_shock(mach: float, gas: Gas = Gas(), prandtl: float = 2.0 / 3.0, mfp_ref
                             f"({sol.message})")
     x_end = sol.t[-1]
     x = np.linspace(x_end, 0.0, npoints)
-    u, T = sol.sol(x)
-    u[0], T[0] = up.u, up.T  # the event stops within 1e-7 of the upstream node
+    u, T = sol.sol(x)  # x[0]: where the orbit came within 1e-7 (u1 - u2) of the upstream node
     rho = m / u
     mu = mu_ref * T**gas.omega
     sigma = P - m * u - rho * T
     q = E - m * (0.5 * u * u + 2.5 * T) - u * sigma
     xm = density_midpoint(x, rho, 0.5 * (up.rho + down.rho))
-    # continue the downstream tail analytically flat: the start lies 1e-8 from the saddle
     return {"x": x - xm, "rho": rho, "u": u, "T": T, "p": rho * T, "sigma_xx": sigma, "q_x": q,
             "mu": mu}

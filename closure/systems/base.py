@@ -33,6 +33,10 @@ class MomentSystem:
         """Conserved variables of equilibrium states, shape (nvar, n)."""
         raise NotImplementedError
 
+    def primitive(self, U):
+        """rho, u, T per cell (boundary states and domain checks use them)."""
+        raise NotImplementedError
+
     def flux(self, U):
         """Hyperbolic flux F(U), shape (nvar, n)."""
         raise NotImplementedError
@@ -66,11 +70,9 @@ class MomentSystem:
 
     def check(self, U, t, x):
         """Raise SolutionError naming the cell and time when U leaves the system's domain."""
-        rho = U[0]
-        e = U[2] / rho - 0.5 * (U[1] / rho) ** 2
-        bad = ~((rho > 0.0) & (e > 0.0) & np.all(np.isfinite(U), axis=0))
+        rho, _, T = self.primitive(U)
+        bad = ~((rho > 0.0) & (T > 0.0) & np.all(np.isfinite(U), axis=0))
         if bad.any():
             i = int(np.argmax(bad))
             raise SolutionError(f"{self.name}: state outside the domain (rho={rho[i]:.4g}, "
-                                f"internal energy={e[i]:.4g}) in cell {i} (x={x[i]:.4g}) at "
-                                f"t={t:.4g}")
+                                f"T={T[i]:.4g}) in cell {i} (x={x[i]:.4g}) at t={t:.4g}")

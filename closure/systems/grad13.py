@@ -19,7 +19,7 @@ the solver reports it (`critical_mach`).
 
 import numpy as np
 
-from boltzmann.errors import SolutionError
+from boltzmann.errors import InputError, SolutionError
 
 from .base import MomentSystem
 
@@ -28,6 +28,11 @@ class Grad13(MomentSystem):
     name = "grad13"
     variables = ("rho", "m", "M2", "Mxx", "Mxv2")
     q_rate = 2.0 / 3.0  # heat-flux relaxation rate in p/mu (Maxwell molecules)
+
+    def __init__(self, gas, mu_ref, prandtl=2.0 / 3.0):
+        if abs(prandtl - self.q_rate) > 1e-12:
+            raise InputError(f"grad13: Maxwell-molecule productions fix Pr = 2/3, not {prandtl}")
+        super().__init__(gas, mu_ref, prandtl)
 
     def from_primitive(self, rho, u, T, sigma=0.0, q=0.0):
         rho, u, T = (np.asarray(a, dtype=float) for a in (rho, u, T))

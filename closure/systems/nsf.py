@@ -30,7 +30,7 @@ class NSF(Euler):
     def diagnostics(self, U, dx):
         out = super().diagnostics(U, dx)
         sigma, q = self._stress_heat(out["u"], out["T"], dx)
-        # cell values: mean of the two faces (one-sided at the ends)
+        # cell values: mean of the two faces (the end cells take their one face value)
         pad = lambda a: np.concatenate([a[:1], 0.5 * (a[1:] + a[:-1]), a[-1:]])  # noqa: E731
         out["sigma_xx"] = pad(sigma)
         out["q_x"] = pad(q)

@@ -26,6 +26,7 @@ def test_euler_sod_matches_exact_riemann_solution():
 
 @pytest.mark.parametrize("system", ["euler", "nsf"])
 def test_conservation_periodic(system):
+    """Flux form telescopes: a leak would come from the periodic ghosts or a source."""
     gas = bz.Gas()
     wave = bz.PeriodicWave(amplitude=0.3, u0=0.4, kn=0.01, t_end=0.1)
     s = FVSolver(wave, gas, system, FVNumerics(nx=64))
@@ -91,7 +92,9 @@ def test_moment_solution_file_has_the_kinetic_names(tmp_path):
 
 
 def test_euler_shock_is_the_rankine_hugoniot_jump(tmp_path):
-    """The Euler system has no dissipation: its stationary shock is the jump itself."""
+    """The command line writes the Euler stationary shock as the jump (the system has no
+    structure) with the Rankine-Hugoniot states on the right sides of x = 0, and refuses --ode
+    for any system but NSF."""
     from closure.cli import main
 
     out = tmp_path / "euler.h5"

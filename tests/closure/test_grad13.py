@@ -46,18 +46,35 @@ def test_smooth_shock_below_critical_mach():
     assert rho[-1] == pytest.approx(down.rho, rel=1e-3)
     assert np.max(np.abs(np.diff(rho))) < 0.1 * (down.rho - up.rho)
     assert sol.info["residual"] < shock.tol
+    assert "subshock" not in sol.info
     assert np.all(sol["q_x"] <= 1e-6)
 
 
 def test_subshock_above_critical_mach_is_reported():
+    """Above M = 1.65 the driver warns before marching and flags the solution; below it does
+    neither (previous test).  The flag comes from the characteristic speeds, not from the
+    profile: at the resolutions affordable here the numerical dissipation smears the weak M = 2
+    subshock over several cells."""
     gas = bz.Gas(omega=1.0)
-    shock = bz.NormalShock(mach=2.0, upstream=10.0, downstream=10.0, max_time=0.5)
+    shock = bz.NormalShock(mach=2.0, upstream=10.0, downstream=10.0, tol=1e-3)
     with pytest.warns(SubshockWarning, match="critical Mach number 1.65"):
-        with pytest.raises(bz.SolutionError, match="no steady state"):
-            FVSolver(shock, gas, "grad13", FVNumerics(dx=0.5)).run()
+        sol = FVSolver(shock, gas, "grad13", FVNumerics(dx=0.5)).run()
+    assert sol.info["subshock"] is True
+
+
+def test_domain_and_prandtl_checks():
+    """A negative temperature is refused even where u^2/2 + 3T > 0; Pr is fixed at 2/3."""
+    g = Grad13(bz.Gas(omega=1.0), 1.0)
+    U = g.from_primitive(np.ones(4), np.full(4, 2.0), np.array([1.0, 1.0, -0.1, 1.0]))
+    with pytest.raises(bz.SolutionError, match=r"T=-0.1\) in cell 2"):
+        g.check(U, 0.0, np.arange(4.0))
+    with pytest.raises(bz.InputError, match="Pr = 2/3"):
+        Grad13(bz.Gas(), 1.0, prandtl=1.0)
 
 
 def test_conservation_periodic():
+    """Flux form telescopes and the relaxation keeps rho, rho u, E: a leak would come from the
+    periodic ghosts or the relaxation step."""
     wave = bz.PeriodicWave(amplitude=0.2, u0=0.3, kn=0.05, t_end=0.05)
     s = FVSolver(wave, bz.Gas(), "grad13", FVNumerics(nx=48))
     before = s.U[:3].sum(axis=1)
