@@ -115,8 +115,9 @@ def main(argv=None):
     if args.command == "shock":
         rho = m["rho"]
         recip = reciprocal_thickness(sol.x, rho)
-        print(f"  residual {sol.info['residual']:.2e}; rho2/rho1 = {rho[-1] / rho[0]:.4f}, "
-              f"T2/T1 = {m['T'][-1] / m['T'][0]:.4f}, reciprocal thickness {recip:.4f}, "
+        up = problem.states(gas)[0]  # the reservoir state; the first cell feels the precursor
+        print(f"  residual {sol.info['residual']:.2e}; rho2/rho1 = {rho[-1] / up.rho:.4f}, "
+              f"T2/T1 = {m['T'][-1] / up.T:.4f}, reciprocal thickness {recip:.4f}, "
               f"min q_x = {m['q_x'].min():.4g}, max sigma_xx = {m['sigma_xx'].max():.4g}")
     for k in ("rho", "u", "T", "sigma_xx", "q_x"):
         print(f"  {k:8s} [{m[k].min():.5g}, {m[k].max():.5g}]")

@@ -33,8 +33,11 @@ def test_fluxes_constant_through_shock(mach55):
 def test_rankine_hugoniot_end_states(mach55):
     """M = 5.5: rho2/rho1 = 3.6391, T2/T1 = 10.322 (gamma = 5/3 jump relations)."""
     m = mach55.moments
-    assert m["rho"][-1] / m["rho"][0] == pytest.approx(3.6391, rel=1e-3)
-    assert m["T"][-1] / m["T"][0] == pytest.approx(10.322, rel=1e-3)
+    up, _ = mach55.problem.states(mach55.gas)  # the upstream reservoir, rho_1 = T_1 = 1
+    assert m["rho"][-1] / up.rho == pytest.approx(3.6391, rel=1e-4)
+    assert m["T"][-1] / up.T == pytest.approx(10.322, rel=1e-4)
+    # the first cell, 35 lambda_1 upstream, still feels the BGK-type precursor (docs/kinetic.md)
+    assert 1.0 <= m["T"][0] < 1.002
     assert abs(m["q_x"][0]) < 2e-3 * np.max(np.abs(m["q_x"]))
     assert abs(m["q_x"][-1]) < 2e-3 * np.max(np.abs(m["q_x"]))
 
