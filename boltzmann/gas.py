@@ -24,8 +24,6 @@ R_GAS = 1.0
 #: mu / (rho lambda sqrt(R T)) for Bird's hard-sphere mean free path: 5 sqrt(2 pi) / 16.
 MFP_FACTOR = 5.0 * np.sqrt(2.0 * np.pi) / 16.0
 
-OMEGA = {"hard_sphere": 0.5, "vhs_072": 0.72, "argon": 0.81, "maxwell": 1.0}
-
 
 @dataclass(frozen=True)
 class Gas:

@@ -367,7 +367,8 @@ def shock_dx(shock: NormalShock) -> float:
     return min(shock.thickness_estimate / 16.0, 1.0)
 
 
-def numerics_attrs(num: Numerics) -> dict:
+def numerics_attrs(num) -> dict:
+    """Flat attributes of a numerics dataclass, None written as 'auto'."""
     return {k: ("auto" if v is None else v) for k, v in asdict(num).items()}
 
 

@@ -19,7 +19,7 @@ from boltzmann.diagnostics import density_midpoint
 from boltzmann.errors import InputError, SolutionError
 from boltzmann.gas import Gas
 from boltzmann.io import write_profiles
-from boltzmann.solver import shift_cells, shock_dx, shock_frame_residual
+from boltzmann.solver import numerics_attrs, shift_cells, shock_dx, shock_frame_residual
 from boltzmann.stepping import SSPRK2
 
 from .systems import SYSTEMS, MomentSystem
@@ -66,8 +66,7 @@ class MomentSolution:
     def save(self, path):
         groups = {"gas": self.gas.to_attrs(),
                   "model": {"name": self.system.name, "prandtl": self.system.prandtl},
-                  "numerics": {k: ("auto" if v is None else v)
-                               for k, v in self.numerics.__dict__.items()}}
+                  "numerics": numerics_attrs(self.numerics)}
         datasets = [("U", self.U, "conserved variables", ", ".join(self.system.variables))]
         return write_profiles(path, self.problem, self.t, self.x, self.moments, groups,
                               datasets, self.info)

@@ -27,7 +27,7 @@ class Euler(MomentSystem):
 
     def max_speed(self, U):
         _, u, T = self.primitive(U)
-        return np.abs(u) + np.sqrt(self.gas.gamma * np.maximum(T, 0.0))
+        return np.abs(u) + self.gas.sound_speed(np.maximum(T, 0.0))
 
     def diagnostics(self, U, dx):
         rho, u, T = self.primitive(U)
