@@ -9,7 +9,7 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
-from scipy.interpolate import CubicSpline, interp1d
+from scipy.interpolate import interp1d
 
 from . import boundary, transport
 from .collision import CollisionModel, equilibrium_field, get_model
@@ -18,6 +18,7 @@ from .errors import InputError, SolutionError
 from .gas import Gas
 from .moments import entropy, moments
 from .problems import NormalShock
+from .steady import march_to_steady, shift_cells
 from .stepping import INTEGRATORS, SPLITTINGS
 from .velocity import VelocityGrid
 
@@ -258,54 +259,19 @@ class KineticSolver:
         return self.solution(wall_time=time.perf_counter() - t_wall, steps=self.steps)
 
     def run_steady(self, progress=False, chunk: int = 100, tol=None, strict=True):
-        """March a normal shock to its steady state.
-
-        Every `chunk` steps the density midpoint x_m is located and the profile compared with
-        the previous one translated by the shift of x_m; the run stops when this shock-frame
-        residual max_i |d rho_i/dt| lambda_1 / (u_1 (rho_2 - rho_1)) < problem.tol and the
-        shock drifts by less than 1e-3 u_1.  The shock is held at the centre: whenever x_m
-        leaves the central cell the solution is translated by whole cells (exact).
-        tol overrides problem.tol; with strict=False a run that reaches problem.max_time
-        returns its last state instead of raising."""
-        prob = self.problem
-        tol = prob.tol if tol is None else tol
-        up, down = self.states
+        """March a normal shock to its steady state (`steady.march_to_steady`), first on
+        coarser grids (`Numerics.levels`).  tol overrides problem.tol; with strict=False a run
+        that reaches problem.max_time returns its last state instead of raising."""
         t_wall = time.perf_counter()
         coarse_steps = self._start_from_coarse_grid() if self.steps == 0 else 0
-        scale = 1.0 / (up.u * (down.rho - up.rho))
-        level = 0.5 * (up.rho + down.rho)
-        rho_old = self.check()["rho"]
-        xm_old = density_midpoint(self.x, rho_old, level)
-        history = []
         with _progress(progress, None, "steps") as bar:
-            while True:
-                self.advance(chunk)
-                rho = self.check()["rho"]
-                xm = density_midpoint(self.x, rho, level)
-                span = chunk * self.dt
-                speed = (xm - xm_old) / span
-                res = shock_frame_residual(self.x, rho_old, rho, xm - xm_old, span) * scale
-                shift = int(np.round(xm / self.dx))
-                if shift:
-                    self._translate(shift)
-                    rho = moments(self.interior, self.grid, self.gas.dof)["rho"]
-                    xm -= shift * self.dx
-                rho_old, xm_old = rho, xm
-                history.append((self.t, res, speed / up.u))
-                bar.update(chunk)
-                bar.set_postfix(residual=f"{res:.2e}")
-                if res < tol and abs(speed) < 1e-3 * up.u:
-                    break
-                if self.t > prob.max_time:
-                    if not strict:
-                        break
-                    raise SolutionError(
-                        f"normal shock M={prob.mach}: no steady state by t={self.t:.4g} "
-                        f"(residual {res:.2e} > tol {tol:.0e}); raise max_time or tol")
-        wall = time.perf_counter() - t_wall
-        return self.solution(wall_time=wall, steps=self.steps, coarse_steps=coarse_steps,
-                             residual=res, shock_speed=speed,
-                             residual_history=np.array(history))
+            result = march_to_steady(
+                self.problem, self.states, self.x, self.dx,
+                density=lambda: self.check()["rho"], advance=self.advance,
+                translate=lambda k: shift_cells(self.interior, k), clock=lambda: self.t,
+                tol=tol, strict=strict, chunk=chunk, bar=bar)
+        return self.solution(wall_time=time.perf_counter() - t_wall, steps=self.steps,
+                             coarse_steps=coarse_steps, **result)
 
     def _start_from_coarse_grid(self) -> int:
         """Grid sequencing: converge the shock on a grid twice as coarse (itself sequenced
@@ -323,9 +289,6 @@ class KineticSolver:
                                       fill_value=(fc[:, 0], fc[:, -1]))(self.x)
         return sol.info["steps"] + sol.info.get("coarse_steps", 0)
 
-    def _translate(self, k: int):
-        shift_cells(self.interior, k)
-
     def solution(self, **info) -> Solution:
         f = self.interior.copy()
         m = moments(f, self.grid, self.gas.dof)
@@ -341,23 +304,6 @@ class KineticSolver:
                                           / np.sum(np.abs(g) @ self.grid.w))
         return Solution(self.problem, self.gas, self.model, self.numerics, self.t, x, f,
                         self.grid.v.copy(), self.grid.w.copy(), m, entropy(f, self.grid), info)
-
-
-def shock_frame_residual(x, rho_old, rho, shift, span) -> float:
-    """max |d rho/dt| over `span` in the frame of a shock that moved by `shift` (the old
-    profile translated by a cubic spline)."""
-    rho_frame = CubicSpline(x, rho_old)(x - shift)
-    return float(np.max(np.abs(rho - rho_frame)) / span)
-
-
-def shift_cells(a, k: int):
-    """Move the cells (axis 1) of a by -k in place, repeating the end cell into the gap."""
-    if k > 0:
-        a[:, :-k] = a[:, k:].copy()
-        a[:, -k:] = a[:, -k - 1:-k]
-    elif k < 0:
-        a[:, -k:] = a[:, :k].copy()
-        a[:, :-k] = a[:, -k:-k + 1]
 
 
 def shock_dx(shock: NormalShock) -> float:

@@ -16,10 +16,11 @@ import numpy as np
 
 from boltzmann.boundary import outflow_state
 from boltzmann.diagnostics import density_midpoint
-from boltzmann.errors import InputError, SolutionError
+from boltzmann.errors import InputError
 from boltzmann.gas import Gas
 from boltzmann.io import write_profiles
-from boltzmann.solver import numerics_attrs, shift_cells, shock_dx, shock_frame_residual
+from boltzmann.solver import numerics_attrs, shock_dx
+from boltzmann.steady import march_to_steady, shift_cells
 from boltzmann.stepping import SSPRK2
 
 from .systems import SYSTEMS, MomentSystem
@@ -159,8 +160,8 @@ class FVSolver:
         return self.solution(wall_time=time.perf_counter() - t_wall, steps=self.steps)
 
     def run_steady(self, chunk: int = 100):
-        """March to the steady shock with the kinetic solver's criterion (shock-frame
-        residual < problem.tol, drift < 1e-3 u_1), keeping the shock in the central cell."""
+        """March to the steady shock with the kinetic solver's driver
+        (`boltzmann.steady.march_to_steady`)."""
         prob = self.problem
         up, down = self.states
         if not self.system.shock_structure:
@@ -180,33 +181,19 @@ class FVSolver:
                 f"{critical():.4f} of the system (upstream flow faster than its fastest "
                 "characteristic): no continuous shock structure exists, the profile will hold "
                 "a subshock of grid width"), stacklevel=2)
-        scale = 1.0 / (up.u * (down.rho - up.rho))
-        level = 0.5 * (up.rho + down.rho)
         t_wall = time.perf_counter()
-        rho_old = self.U[0].copy()
-        xm_old = density_midpoint(self.x, rho_old, level)
-        while True:
-            t0 = self.t
-            for _ in range(chunk):
+
+        def advance(n):
+            for _ in range(n):
                 self.step(self.stable_dt(self.U))
             self.system.check(self.U, self.t, self.x)
-            rho = self.U[0].copy()
-            xm = density_midpoint(self.x, rho, level)
-            span = self.t - t0
-            res = shock_frame_residual(self.x, rho_old, rho, xm - xm_old, span) * scale
-            speed = (xm - xm_old) / span
-            k = int(np.round(xm / self.dx))
-            if k:
-                shift_cells(self.U, k)
-                rho, xm = self.U[0].copy(), xm - k * self.dx
-            rho_old, xm_old = rho, xm
-            if res < prob.tol and abs(speed) < 1e-3 * up.u:
-                break
-            if self.t > prob.max_time:
-                raise SolutionError(f"{self.system.name} shock M={prob.mach}: no steady state "
-                                    f"by t={self.t:.4g} (residual {res:.2e})")
+
+        result = march_to_steady(
+            prob, self.states, self.x, self.dx, density=lambda: self.U[0].copy(),
+            advance=advance, translate=lambda k: shift_cells(self.U, k), clock=lambda: self.t,
+            chunk=chunk, label=f"{self.system.name} shock")
         return self.solution(wall_time=time.perf_counter() - t_wall, steps=self.steps,
-                             residual=res, shock_speed=speed, **info)
+                             **result, **info)
 
     def solution(self, **info):
         m = self.system.diagnostics(self.U, self.dx)
