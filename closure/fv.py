@@ -1,11 +1,17 @@
 """Finite-volume solver for 1D moment systems on the shared problems.
 
 Second-order MUSCL reconstruction of the conserved variables (van Leer limiter), Rusanov's
-flux with the system's wave-speed bound, the system's dissipative face flux, SSP-RK2 time
-stepping [Shu & Osher 1988] with the step bounded by the CFL number and, for dissipative
-systems, by the explicit diffusion limit.  Boundaries as in the kinetic solver: zero-gradient
-tube ends, periodic waves, and for a normal shock a fixed supersonic inflow and the
-characteristic subsonic outflow of `boltzmann.boundary`.
+flux with the system's wave-speed bound, the system's dissipative face flux, the step bounded
+by the CFL number and, for dissipative systems, by the explicit diffusion limit.  Time: SSP-RK2
+[Shu & Osher 1988]; for the Grad family, whose relaxation is stiff at small Kn, the IMEX
+scheme ARS(2,2,2) with implicit productions.  Boundaries as in the kinetic solver:
+zero-gradient tube ends, periodic waves, and for a normal shock a fixed supersonic inflow and
+the characteristic subsonic outflow of `boltzmann.boundary`.
+
+Two back ends compute the same scheme: numba kernels for the classical systems
+(`closure.kernels`, the default) and whole-array NumPy for any system with the `MomentSystem`
+methods (a new closure runs there first; SSP-RK2 with the system's `relax` hook after each
+step).
 """
 
 import time
@@ -16,16 +22,18 @@ import numpy as np
 
 from boltzmann.boundary import outflow_state
 from boltzmann.diagnostics import density_midpoint
-from boltzmann.errors import InputError
+from boltzmann.errors import InputError, SolutionError
 from boltzmann.gas import Gas
 from boltzmann.io import write_profiles
 from boltzmann.solver import numerics_attrs, shock_dx
 from boltzmann.steady import march_to_steady, shift_cells
 from boltzmann.stepping import SSPRK2
 
+from . import kernels
 from .systems import SYSTEMS, MomentSystem
 
-NG = 2
+NG = kernels.NG
+BACKENDS = ("numba", "numpy")
 
 
 class SubshockWarning(UserWarning):
@@ -35,16 +43,20 @@ class SubshockWarning(UserWarning):
 @dataclass(frozen=True)
 class FVNumerics:
     """nx: cells (tube, wave); dx: cell size in lambda_1 (shock, default as the kinetic
-    solver's); cfl: max speed dt/dx (and dt <= cfl dx^2 / (2 D) for diffusion D)."""
+    solver's); cfl: max speed dt/dx (and dt <= cfl dx^2 / (2 D) for diffusion D);
+    backend: 'numba' (classical systems) or 'numpy' (any system)."""
 
     nx: int | None = None
     dx: float | None = None
     cfl: float = 0.5
     check_every: int = 20
+    backend: str = "numba"
 
     def __post_init__(self):
         if not (np.isfinite(self.cfl) and 0.0 < self.cfl <= 1.0):
             raise InputError(f"FVNumerics: CFL number {self.cfl} cannot be stable (0 < CFL <= 1)")
+        if self.backend not in BACKENDS:
+            raise InputError(f"FVNumerics: backend {self.backend!r} is not one of {BACKENDS}")
 
 
 @dataclass
@@ -89,6 +101,10 @@ class FVSolver:
                                  f"{sorted(SYSTEMS)}")
             system = SYSTEMS[system](gas, mu_ref, prandtl)
         self.system = system
+        self.compiled = numerics.backend == "numba" and system.code is not None
+        if not self.compiled and system.code is not None and system.code >= kernels.GRAD13:
+            raise InputError(f"{system.name}: its stiff productions need the IMEX scheme of "
+                             "the numba back end (backend='numba')")
         if problem.boundary == "shock":
             nx = int(round(problem.length / (numerics.dx or shock_dx(problem))))
         else:
@@ -97,11 +113,19 @@ class FVSolver:
         self.x = problem.x_min + (np.arange(nx) + 0.5) * self.dx
         self.U = system.from_primitive(*problem.initial(self.x, gas))
         self.states = tuple(problem.states(gas))
+        self._bc = {"outflow": kernels.OUTFLOW, "periodic": kernels.PERIODIC,
+                    "shock": kernels.SHOCK}[problem.boundary]
+        self._left = np.zeros(system.nvar)
+        self._down = np.zeros(3)
         if problem.boundary == "shock":
-            up = self.states[0]
+            up, down = self.states
             self._upstream = system.from_primitive([up.rho], [up.u], [up.T])
+            self._left = self._upstream[:, 0].copy()
+            self._down = np.array([down.rho, down.u, down.T])
+        self._par, self._table = system.par, system.table
         self.t = 0.0
         self.steps = 0
+        self.dissipative_stages = 0
 
     def _ghosts(self, U):
         kind = self.problem.boundary
@@ -139,24 +163,45 @@ class FVSolver:
             dt = min(dt, self.numerics.cfl * self.dx**2 / (2.0 * np.max(D)))
         return dt
 
+    def advance(self, t_end=np.inf, max_steps=None):
+        """Steps towards t_end (at most max_steps), checking the state every `check_every`
+        steps; returns the number of steps taken."""
+        every = self.numerics.check_every
+        max_steps = np.iinfo(np.int64).max if max_steps is None else max_steps
+        taken = 0
+        while taken < max_steps and self.t < t_end * (1 - 1e-14):
+            n = min(every, max_steps - taken)
+            if self.compiled:
+                self.t, k, stages = kernels.advance(
+                    self.system.code, self.U, self.t, t_end, n, self.dx, self.numerics.cfl,
+                    self._bc, self._left, self._down, self._par, self._table)
+                self.dissipative_stages += stages
+            else:
+                k = 0
+                while k < n and self.t < t_end * (1 - 1e-14):
+                    self.step(min(self.stable_dt(self.U), t_end - self.t))
+                    k += 1
+            self.steps += k
+            taken += k
+            self.system.check(self.U, self.t, self.x)
+            if k == 0:
+                raise SolutionError(f"{self.system.name}: the time step vanished at "
+                                    f"t={self.t:.4g}")
+        return taken
+
     def step(self, dt):
+        """One NumPy-back-end step (SSP-RK2, then the system's relax hook)."""
         U0 = U = self.U
         for a, b in SSPRK2.stages:
             U = a * U0 + b * (U + dt * self.rhs(U))
         self.U = self.system.relax(U, dt)
         self.t += dt
-        self.steps += 1
-        if self.steps % self.numerics.check_every == 0:
-            self.system.check(self.U, self.t, self.x)
 
     def run(self):
         if self.problem.boundary == "shock":
             return self.run_steady()
         t_wall = time.perf_counter()
-        t_end = self.problem.t_end
-        while self.t < t_end * (1 - 1e-14):
-            self.step(min(self.stable_dt(self.U), t_end - self.t))
-        self.system.check(self.U, self.t, self.x)
+        self.advance(self.problem.t_end)
         return self.solution(wall_time=time.perf_counter() - t_wall, steps=self.steps)
 
     def run_steady(self, chunk: int = 100):
@@ -173,29 +218,27 @@ class FVSolver:
                                                   for k in ("rho", "u", "T")))
             return self.solution(steps=0, wall_time=0.0, method="exact Rankine-Hugoniot jump")
         info = {}
-        critical = getattr(self.system, "critical_mach", None)
-        if critical is not None and prob.mach > critical():
+        critical = self.system.critical_mach()
+        if critical is not None and prob.mach > critical:
             info["subshock"] = True
             warnings.warn(SubshockWarning(
                 f"{self.system.name}: M = {prob.mach} is above the critical Mach number "
-                f"{critical():.4f} of the system (upstream flow faster than its fastest "
+                f"{critical:.4f} of the system (upstream flow faster than its fastest "
                 "characteristic): no continuous shock structure exists, the profile will hold "
                 "a subshock of grid width"), stacklevel=2)
         t_wall = time.perf_counter()
 
-        def advance(n):
-            for _ in range(n):
-                self.step(self.stable_dt(self.U))
-            self.system.check(self.U, self.t, self.x)
-
         result = march_to_steady(
             prob, self.states, self.x, self.dx, density=lambda: self.U[0].copy(),
-            advance=advance, translate=lambda k: shift_cells(self.U, k), clock=lambda: self.t,
+            advance=lambda n: self.advance(max_steps=n),
+            translate=lambda k: shift_cells(self.U, k), clock=lambda: self.t,
             chunk=chunk, label=f"{self.system.name} shock")
         return self.solution(wall_time=time.perf_counter() - t_wall, steps=self.steps,
                              **result, **info)
 
     def solution(self, **info):
+        if self.compiled and self.system.diffusivity(self.U) is not None:
+            info.setdefault("dissipative_stages", self.dissipative_stages)
         m = self.system.diagnostics(self.U, self.dx)
         x = self.x.copy()
         if self.problem.boundary == "shock" and "method" not in info:

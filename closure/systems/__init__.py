@@ -4,7 +4,8 @@ from .base import MomentSystem
 from .euler import Euler
 from .grad13 import Grad13
 from .nsf import NSF
+from .r13 import R13
 
-SYSTEMS = {"euler": Euler, "nsf": NSF, "grad13": Grad13}
+SYSTEMS = {"euler": Euler, "nsf": NSF, "grad13": Grad13, "r13": R13}
 
-__all__ = ["SYSTEMS", "MomentSystem", "Euler", "NSF", "Grad13"]
+__all__ = ["SYSTEMS", "MomentSystem", "Euler", "NSF", "Grad13", "R13"]

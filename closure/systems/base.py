@@ -11,12 +11,16 @@ import numpy as np
 from boltzmann.errors import SolutionError
 from boltzmann.gas import Gas
 
+from .. import kernels
+
 
 class MomentSystem:
     """Base class holding the gas and the viscosity law mu = mu_ref T^omega."""
 
     name = "base"
     variables: tuple = ()
+    #: integer code of the system's numba kernels (`closure.kernels`); None: NumPy path only
+    code = None
     #: False for systems without dissipation, whose stationary shock is the bare jump
     shock_structure = True
 
@@ -28,6 +32,21 @@ class MomentSystem:
     @property
     def nvar(self) -> int:
         return len(self.variables)
+
+    @property
+    def par(self):
+        """Parameters of the numba kernels: (gamma, c_v, mu_ref, omega, Pr)."""
+        g = self.gas
+        return np.array([g.gamma, g.cv, self.mu_ref, g.omega, self.prandtl])
+
+    @property
+    def table(self):
+        """Wave-speed table of the kernels (only the Grad family has one)."""
+        return np.zeros((1, 1))
+
+    def critical_mach(self):
+        """Largest Mach number with a continuous shock structure (None: no limit)."""
+        return None
 
     def from_primitive(self, rho, u, T):
         """Conserved variables of equilibrium states, shape (nvar, n)."""
@@ -51,7 +70,13 @@ class MomentSystem:
 
     def diffusivity(self, U):
         """Largest diffusion coefficient per cell (explicit step bound), or None."""
-        return None
+        if self.code is None:
+            return None
+        k = kernels.diffusivity_coefficient(self.code, self.par)
+        if k == 0.0:
+            return None
+        rho, _, T = self.primitive(U)
+        return k * self.viscosity(T) / rho
 
     def source(self, U):
         return None

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .. import kernels
 from .base import MomentSystem
 
 
@@ -9,6 +10,7 @@ class Euler(MomentSystem):
     name = "euler"
     variables = ("rho", "m", "E")
     shock_structure = False
+    code = kernels.EULER
 
     def from_primitive(self, rho, u, T):
         rho, u, T = (np.asarray(a, dtype=float) for a in (rho, u, T))
@@ -21,13 +23,11 @@ class Euler(MomentSystem):
         return rho, u, T
 
     def flux(self, U):
-        rho, u, T = self.primitive(U)
-        p = rho * T
-        return np.array([U[1], U[1] * u + p, u * (U[2] + p)])
+        return kernels.flux_columns(self.code, np.ascontiguousarray(U, dtype=float), self.gas.cv)
 
     def max_speed(self, U):
-        _, u, T = self.primitive(U)
-        return np.abs(u) + self.gas.sound_speed(np.maximum(T, 0.0))
+        return kernels.speed_columns(self.code, np.ascontiguousarray(U, dtype=float), self.par,
+                                     self.table)
 
     def diagnostics(self, U, dx):
         rho, u, T = self.primitive(U)

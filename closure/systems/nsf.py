@@ -3,12 +3,14 @@ evaluated at cell faces from the neighbouring cell values (second-order central)
 
 import numpy as np
 
+from .. import kernels
 from .euler import Euler
 
 
 class NSF(Euler):
     name = "nsf"
     shock_structure = True
+    code = kernels.NSF
 
     def _stress_heat(self, u, T, dx):
         mu = self.viscosity(0.5 * (T[1:] + T[:-1]))
@@ -21,11 +23,6 @@ class NSF(Euler):
         sigma, q = self._stress_heat(u, T, dx)
         uf = 0.5 * (u[1:] + u[:-1])
         return np.array([np.zeros_like(sigma), sigma, uf * sigma + q])
-
-    def diffusivity(self, U):
-        rho, _, T = self.primitive(U)
-        nu = self.viscosity(T) / rho
-        return nu * max(4.0 / 3.0, self.gas.gamma / self.prandtl)
 
     def diagnostics(self, U, dx):
         out = super().diagnostics(U, dx)

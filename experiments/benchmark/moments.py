@@ -33,7 +33,7 @@ def main(argv=None):
     t_kin = timed(lambda: bz.KineticSolver(tube, gas, "shakhov", bz.Numerics(nx=args.nx)).run())
     print(f"Sod, Kn = {args.kn:g}, nx = {args.nx}, t = {tube.t_end}")
     print(f"  kinetic Shakhov: {t_kin:.3f} s")
-    for name in ("euler", "nsf", "grad13"):
+    for name in ("euler", "nsf", "grad13", "r13"):
         t = timed(lambda name=name: FVSolver(tube, gas, name, FVNumerics(nx=args.nx)).run())
         print(f"  {name:8s}: {t:.3f} s, {t_kin / t:.1f}x faster than kinetic")
     t_ode = timed(lambda: nsf_shock(5.5, gas), repeat=5)

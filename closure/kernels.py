@@ -1,0 +1,434 @@
+"""numba kernels of the finite-volume moment solver, one set for the classical systems.
+
+The systems are dispatched statically by an integer code (numba caches nothing that takes a
+function argument).  Conserved variables U have shape (nvar, n):
+
+    EULER, NSF:     (rho, rho u, rho u^2/2 + c_v rho T)
+    GRAD13, R13:    (rho, rho u, rho u^2 + 3p, rho u^2 + p + sigma, u(rho u^2 + 5p + 2 sigma) + 2q)
+
+`par` holds (gamma, c_v, mu_ref, omega, Pr).  The Grad-family wave-speed bound reads a table of
+the largest |Re lambda| of the flux Jacobian in the gas frame, in units of sqrt(theta), over
+sigma/p and |q|/(p sqrt(theta)) (`systems.grad13.speed_table`).
+
+Space: MUSCL on the conserved variables with the van Leer limiter and Rusanov's flux, plus the
+system's dissipative face flux (NSF: sigma, q; R13: the regularising moments).  Time:
+SSP-RK2 for Euler and NSF; ARS(2,2,2) for the Grad family, whose relaxation productions are
+stiff at small Kn and are taken implicitly so that the Navier-Stokes limit sigma = tau P is
+kept when dt >> tau (`ARS222`).
+"""
+
+import numpy as np
+from numba import njit
+
+from boltzmann.boundary import outflow_state
+
+EULER, NSF, GRAD13, R13 = 0, 1, 2, 3
+# no nnan/ninf: a NaN must survive to the domain check
+FAST = {"reassoc", "contract", "arcp"}
+NG = 2
+OUTFLOW, PERIODIC, SHOCK = 0, 1, 2
+# Grad-family speed table geometry: sigma/p on [S_MIN, S_MAX], |q|/(p sqrt theta) on [0, Q_MAX]
+S_MIN, S_MAX, NS = -1.0, 2.0, 61
+Q_MAX, NQ = 8.0, 81
+Q_RATE = 2.0 / 3.0  # heat-flux production in units of p/mu (Maxwell molecules)
+
+
+class ARS222:
+    """Two-stage, second-order, L-stable, stiffly accurate IMEX Runge-Kutta scheme
+    [Ascher, Ruuth & Spiteri, Appl. Numer. Math. 25, 151 (1997), section 2.6, "(2,2,2)"]:
+    gamma = 1 - 1/sqrt(2), delta = 1 - 1/(2 gamma); explicit tableau c = (0, gamma, 1),
+    a21 = gamma, a31 = delta, a32 = 1 - delta; implicit a22 = gamma, a32 = 1 - gamma,
+    a33 = gamma; the last stage is the new solution."""
+
+    name = "ars222"
+    gamma = 1.0 - 1.0 / np.sqrt(2.0)
+    delta = 1.0 - 1.0 / (2.0 * gamma)
+
+
+_G = ARS222.gamma
+_D = ARS222.delta
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def _grad_fields(U, j):
+    rho = U[0, j]
+    u = U[1, j] / rho
+    p = (U[2, j] - rho * u * u) / 3.0
+    s = U[3, j] - rho * u * u - p
+    q = 0.5 * (U[4, j] - u * (rho * u * u + 5.0 * p + 2.0 * s))
+    return rho, u, p / rho, p, s, q
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def primitive(code, U, j, cv):
+    """rho, u, T of column j."""
+    if code >= GRAD13:
+        rho, u, T, _, _, _ = _grad_fields(U, j)
+        return rho, u, T
+    rho = U[0, j]
+    u = U[1, j] / rho
+    return rho, u, (U[2, j] / rho - 0.5 * u * u) / cv
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def set_equilibrium(code, U, j, rho, u, T, cv):
+    U[0, j] = rho
+    U[1, j] = rho * u
+    if code >= GRAD13:
+        p = rho * T
+        U[2, j] = rho * u * u + 3.0 * p
+        U[3, j] = rho * u * u + p
+        U[4, j] = u * (rho * u * u + 5.0 * p)
+    else:
+        U[2, j] = 0.5 * rho * u * u + cv * rho * T
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def flux(code, U, j, F, k, cv):
+    """Hyperbolic flux of column j of U into column k of F."""
+    if code >= GRAD13:
+        rho, u, T, p, s, q = _grad_fields(U, j)
+        F[0, k] = U[1, j]
+        F[1, k] = U[3, j]
+        F[2, k] = U[4, j]
+        F[3, k] = rho * u**3 + 3.0 * u * (p + s) + 1.2 * q
+        F[4, k] = (rho * u**4 + u * u * (8.0 * p + 5.0 * s) + 6.4 * u * q
+                   + T * (5.0 * p + 7.0 * s))
+    else:
+        rho, u, T = primitive(code, U, j, cv)
+        p = rho * T
+        F[0, k] = U[1, j]
+        F[1, k] = U[1, j] * u + p
+        F[2, k] = u * (U[2, j] + p)
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def _table_speed(s_hat, q_hat, table):
+    """Largest |Re lambda| / sqrt(theta) in the gas frame: the largest of the four table
+    nodes around (s_hat, |q_hat|), 2 % added; beyond |q_hat| = Q_MAX it grows as
+    |q_hat|^(1/2) (the computed growth is about |q_hat|^(1/4)), beyond the sigma range the
+    edge value is scaled by 1 + the distance."""
+    scale = 1.02
+    if s_hat < S_MIN:
+        scale *= 1.0 + (S_MIN - s_hat)
+        s_hat = S_MIN
+    elif s_hat > S_MAX:
+        scale *= 1.0 + (s_hat - S_MAX)
+        s_hat = S_MAX
+    aq = abs(q_hat)
+    if aq > Q_MAX:
+        scale *= np.sqrt(aq / Q_MAX)
+        aq = Q_MAX
+    fs = (s_hat - S_MIN) / (S_MAX - S_MIN) * (NS - 1)
+    fq = aq / Q_MAX * (NQ - 1)
+    i = min(int(fs), NS - 2)
+    k = min(int(fq), NQ - 2)
+    m = max(max(table[i, k], table[i + 1, k]), max(table[i, k + 1], table[i + 1, k + 1]))
+    return scale * m
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def speed(code, U, j, par, table):
+    """A bound of |characteristic speeds| of column j."""
+    if code >= GRAD13:
+        rho, u, T, p, s, q = _grad_fields(U, j)
+        c = np.sqrt(max(T, 0.0))
+        return abs(u) + c * _table_speed(s / p, q / (p * c), table)
+    rho, u, T = primitive(code, U, j, par[1])
+    return abs(u) + np.sqrt(par[0] * max(T, 0.0))
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def dissipative_flux(code, Ug, dx, par, F, W):
+    """Add the dissipative flux at the n + 1 faces of the interior of Ug to F (nvar, n + 1);
+    face f lies between Ug cells f + 1 and f + 2.  W (4, n + 2 NG) is work space.
+    NSF: sigma = -4/3 mu du/dx, q = -(c_p mu / Pr) dT/dx; R13: m_xxx, R_xx, Delta of
+    `systems.r13`; mu = mu_ref T^omega at the face mean temperature."""
+    ng = Ug.shape[1]
+    mu_ref, omega, cv = par[2], par[3], par[1]
+    if code == NSF:
+        for c in range(ng):
+            rho, u, T = primitive(code, Ug, c, cv)
+            W[0, c] = u
+            W[1, c] = T
+        for f in range(ng - 2 * NG + 1):
+            c = f + 1
+            ul, tl, ur, tr = W[0, c], W[1, c], W[0, c + 1], W[1, c + 1]
+            mu = mu_ref * (0.5 * (tl + tr)) ** omega
+            sigma = -4.0 / 3.0 * mu * (ur - ul) / dx
+            q = -(cv + 1.0) * mu / par[4] * (tr - tl) / dx
+            F[1, f] += sigma
+            F[2, f] += 0.5 * (ul + ur) * sigma + q
+    elif code == R13:
+        for c in range(ng):
+            rho, u, T, p, s, q = _grad_fields(Ug, c)
+            W[0, c] = u
+            W[1, c] = T
+            W[2, c] = s / rho
+            W[3, c] = q * T / rho
+        for f in range(ng - 2 * NG + 1):
+            c = f + 1
+            tl, tr = W[1, c], W[1, c + 1]
+            th = 0.5 * (tl + tr)
+            mu = mu_ref * th**omega
+            m = -1.2 * mu * (W[2, c + 1] - W[2, c]) / dx
+            R = -3.2 * mu / th * (W[3, c + 1] - W[3, c]) / dx
+            # Delta with q theta^(5/2) / rho = W[3] theta^(3/2)
+            D = -12.0 * mu / (th * th * np.sqrt(th)) * (
+                W[3, c + 1] * tr * np.sqrt(tr) - W[3, c] * tl * np.sqrt(tl)) / dx
+            F[3, f] += m
+            F[4, f] += (W[0, c] + W[0, c + 1]) * m + R + D / 3.0
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def _vanleer(a, b):
+    ab = a * b
+    if ab <= 0.0:
+        return 0.0
+    return 2.0 * ab / (a + b)
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def rhs(code, Ug, dx, par, table, out, hyperbolic=True, dissipative=True):
+    """-dF/dx of the n interior cells of Ug (nvar, n + 2 NG) into out (nvar, n), F the
+    hyperbolic (Rusanov) flux, the dissipative face flux, or both."""
+    nvar, ng = Ug.shape
+    n = ng - 2 * NG
+    nf = n + 1
+    slope = np.empty((nvar, n + 2))  # cells 1 .. n + 2 of Ug
+    a = np.empty(n + 2)
+    UL = np.empty((nvar, nf))
+    UR = np.empty((nvar, nf))
+    F = np.empty((nvar, nf))
+    FR = np.empty((nvar, nf))
+    for c in range(1, n + 3):
+        if not hyperbolic:
+            break
+        a[c - 1] = speed(code, Ug, c, par, table)
+        for v in range(nvar):
+            slope[v, c - 1] = _vanleer(Ug[v, c] - Ug[v, c - 1], Ug[v, c + 1] - Ug[v, c])
+    if not hyperbolic:
+        F[:] = 0.0
+    for f in range(nf):  # face f lies between Ug cells f + 1 and f + 2
+        if hyperbolic:
+            for v in range(nvar):
+                UL[v, f] = Ug[v, f + 1] + 0.5 * slope[v, f]
+                UR[v, f] = Ug[v, f + 2] - 0.5 * slope[v, f + 1]
+            flux(code, UL, f, F, f, par[1])
+            flux(code, UR, f, FR, f, par[1])
+            amax = max(a[f], a[f + 1])
+            for v in range(nvar):
+                F[v, f] = 0.5 * (F[v, f] + FR[v, f]) - 0.5 * amax * (UR[v, f] - UL[v, f])
+    if dissipative:
+        dissipative_flux(code, Ug, dx, par, F, np.empty((4, ng)))
+    for v in range(nvar):
+        for i in range(n):
+            out[v, i] = -(F[v, i + 1] - F[v, i]) / dx
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def fill_ghosts(code, U, Ug, bc, left, down, par):
+    """Copy U into Ug's interior and fill its NG ghosts on each side: zero gradient,
+    periodic, or (SHOCK) the fixed upstream state `left` and the characteristic outflow
+    towards the Rankine-Hugoniot state down = (rho2, u2, T2) (`boltzmann.boundary`)."""
+    nvar, n = U.shape
+    Ug[:, NG:NG + n] = U
+    for g in range(NG):
+        if bc == PERIODIC:
+            Ug[:, g] = U[:, n - NG + g]
+            Ug[:, NG + n + g] = U[:, g]
+        elif bc == OUTFLOW:
+            Ug[:, g] = U[:, 0]
+            Ug[:, NG + n + g] = U[:, n - 1]
+        else:
+            Ug[:, g] = left
+    if bc == SHOCK:
+        rho, u, T = primitive(code, U, n - 1, par[1])
+        rb, ub, tb = outflow_state(rho, u, T, down[0], down[1], down[2], par[0])
+        for g in range(NG):
+            set_equilibrium(code, Ug, NG + n + g, rb, ub, tb, par[1])
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def relax_implicit(code, U, h, par):
+    """Solve U = Y + h S(U) in place (U holds Y on entry): the Maxwell-molecule productions
+    S_sigma = -(p/mu) sigma, S_q = -(2/3)(p/mu) q leave rho, u, p unchanged, so the backward
+    Euler step is sigma / (1 + h p/mu), q / (1 + (2/3) h p/mu)."""
+    for j in range(U.shape[1]):
+        rho, u, T, p, s, q = _grad_fields(U, j)
+        rate = p / (par[2] * T ** par[3])
+        s = s / (1.0 + h * rate)
+        q = q / (1.0 + Q_RATE * h * rate)
+        U[3, j] = rho * u * u + p + s
+        U[4, j] = u * (rho * u * u + 5.0 * p + 2.0 * s) + 2.0 * q
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def production(code, U, par, S):
+    """S(U) of the Grad family in conserved variables (zero for rho, rho u, M2)."""
+    for j in range(U.shape[1]):
+        rho, u, T, p, s, q = _grad_fields(U, j)
+        rate = p / (par[2] * T ** par[3])
+        ds = -rate * s
+        S[0, j] = 0.0
+        S[1, j] = 0.0
+        S[2, j] = 0.0
+        S[3, j] = ds
+        S[4, j] = 2.0 * u * ds - 2.0 * Q_RATE * rate * q
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def diffusivity_coefficient(code, par):
+    """D / (mu/rho) for the explicit diffusion bound: NSF max(4/3, gamma/Pr); R13 the heat
+    flux's 18/5 from R + Delta/3 = -(36/5)(mu/rho) dq/dx (linear, M_xv2 ~ 2q), raised to 4
+    for the coupling terms; 0 for the hyperbolic systems."""
+    if code == NSF:
+        return max(4.0 / 3.0, par[0] / par[4])
+    if code == R13:
+        return 4.0
+    return 0.0
+
+
+class RKL2:
+    """Runge-Kutta-Legendre super-time-stepping, second order [Meyer, Balsara & Aslam,
+    J. Comput. Phys. 257, 594 (2014), eqs. (16)-(18)]: s explicit stages of the dissipative
+    operator M, stable for tau <= dt_FE (s^2 + s - 2) / 4, dt_FE the forward-Euler bound.
+    b_j = (j^2 + j - 2) / (2 j (j + 1)) (b_0 = b_1 = 1/3), a_j = 1 - b_j, w_1 = 4/(s^2+s-2),
+    mu_j = (2j - 1)/j b_j/b_(j-1), nu_j = -(j - 1)/j b_j/b_(j-2), mu~_j = w_1 mu_j
+    (mu~_1 = w_1/3), gamma~_j = -a_(j-1) mu~_j;
+    Y_1 = Y_0 + mu~_1 tau M Y_0,
+    Y_j = mu_j Y_(j-1) + nu_j Y_(j-2) + (1 - mu_j - nu_j) Y_0 + mu~_j tau M Y_(j-1)
+          + gamma~_j tau M Y_0."""
+
+    name = "rkl2"
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def rkl2_stages(ratio):
+    """Fewest stages (at least 2) with (s^2 + s - 2)/4 >= ratio = tau / dt_FE."""
+    s = 2
+    while (s * s + s - 2) / 4.0 < ratio:
+        s += 1
+    return s
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def hyperbolic_dt(code, U, dx, cfl, par, table):
+    dt = np.inf
+    for j in range(U.shape[1]):
+        dt = min(dt, cfl * dx / speed(code, U, j, par, table))
+    return dt
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def dissipative_dt(code, U, dx, par):
+    """Forward-Euler bound dx^2 / (2 D) of the dissipative operator (inf if there is none)."""
+    kd = diffusivity_coefficient(code, par)
+    dt = np.inf
+    if kd > 0.0:
+        for j in range(U.shape[1]):
+            rho, u, T = primitive(code, U, j, par[1])
+            dt = min(dt, dx * dx * rho / (2.0 * kd * par[2] * T ** par[3]))
+    return dt
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def rkl2(code, U, tau, dt_fe, dx, bc, left, down, par, table, Ug, M0, M, Ya, Yb):
+    """Advance the dissipative part over tau in place (class RKL2); returns the stages."""
+    s = rkl2_stages(tau / dt_fe)
+    w1 = 4.0 / (s * s + s - 2.0)
+    fill_ghosts(code, U, Ug, bc, left, down, par)
+    rhs(code, Ug, dx, par, table, M0, False, True)
+    Ya[:] = U  # Y_(j-2)
+    Yb[:] = U + (w1 / 3.0) * tau * M0  # Y_(j-1)
+    b2, b1 = 1.0 / 3.0, 1.0 / 3.0  # b_(j-2), b_(j-1)
+    for j in range(2, s + 1):
+        bj = (j * j + j - 2.0) / (2.0 * j * (j + 1.0))
+        mu = (2.0 * j - 1.0) / j * bj / b1
+        nu = -(j - 1.0) / j * bj / b2
+        fill_ghosts(code, Yb, Ug, bc, left, down, par)
+        rhs(code, Ug, dx, par, table, M, False, True)
+        c0 = 1.0 - mu - nu
+        cm = mu * w1 * tau
+        cm0 = -(1.0 - b1) * cm
+        for v in range(U.shape[0]):
+            for i in range(U.shape[1]):
+                y = (mu * Yb[v, i] + nu * Ya[v, i] + c0 * U[v, i] + cm * M[v, i]
+                     + cm0 * M0[v, i])
+                Ya[v, i] = Yb[v, i]
+                Yb[v, i] = y
+        b2, b1 = b1, bj
+    U[:] = Yb
+    return s
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def hyperbolic_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1):
+    """The hyperbolic part and the productions over dt in place: SSP-RK2 (Euler, NSF) or
+    ARS(2,2,2) with implicit productions (Grad family)."""
+    fill_ghosts(code, U, Ug, bc, left, down, par)
+    rhs(code, Ug, dx, par, table, K0, True, False)
+    U0 = U.copy()
+    if code < GRAD13:
+        U += dt * K0
+        fill_ghosts(code, U, Ug, bc, left, down, par)
+        rhs(code, Ug, dx, par, table, K1, True, False)
+        U[:] = 0.5 * U0 + 0.5 * (U + dt * K1)
+        return
+    U += _G * dt * K0
+    relax_implicit(code, U, _G * dt, par)
+    production(code, U, par, S1)
+    fill_ghosts(code, U, Ug, bc, left, down, par)
+    rhs(code, Ug, dx, par, table, K1, True, False)
+    U[:] = U0 + dt * (_D * K0 + (1.0 - _D) * K1 + (1.0 - _G) * S1)
+    relax_implicit(code, U, _G * dt, par)
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table):
+    """Up to max_steps steps towards t_end (stops early at t_end or a non-positive or NaN
+    step); returns the new time, the number of steps and of dissipative RKL2 stages.  A step
+    of a dissipative system is Strang-split [Strang 1968]: RKL2 over dt/2, the hyperbolic
+    step over dt, RKL2 over dt/2, with dt from the CFL number alone."""
+    nvar, n = U.shape
+    Ug = np.empty((nvar, n + 2 * NG))
+    K0 = np.empty((nvar, n))
+    K1 = np.empty((nvar, n))
+    S1 = np.empty((nvar, n))
+    Ya = np.empty((nvar, n))
+    Yb = np.empty((nvar, n))
+    dissipative = diffusivity_coefficient(code, par) > 0.0
+    k = 0
+    stages = 0
+    while k < max_steps and t < t_end * (1.0 - 1e-14):
+        dt = min(hyperbolic_dt(code, U, dx, cfl, par, table), t_end - t)
+        if not dt > 0.0:
+            break
+        if dissipative:
+            dt_fe = cfl * dissipative_dt(code, U, dx, par)
+            stages += rkl2(code, U, 0.5 * dt, dt_fe, dx, bc, left, down, par, table, Ug, K0,
+                           K1, Ya, Yb)
+        hyperbolic_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1)
+        if dissipative:
+            dt_fe = cfl * dissipative_dt(code, U, dx, par)
+            stages += rkl2(code, U, 0.5 * dt, dt_fe, dx, bc, left, down, par, table, Ug, K0,
+                           K1, Ya, Yb)
+        t += dt
+        k += 1
+    return t, k, stages
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def flux_columns(code, U, cv):
+    F = np.empty_like(U)
+    for j in range(U.shape[1]):
+        flux(code, U, j, F, j, cv)
+    return F
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def speed_columns(code, U, par, table):
+    out = np.empty(U.shape[1])
+    for j in range(U.shape[1]):
+        out[j] = speed(code, U, j, par, table)
+    return out
