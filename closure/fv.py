@@ -51,6 +51,9 @@ class FVNumerics:
     cfl: float = 0.5
     check_every: int = 20
     backend: str = "numba"
+    #: dissipative systems in time-accurate runs: RKL2 super-time-stepping, Strang-split
+    #: (steady shocks always take the unsplit step, whose fixed point is the steady state)
+    super_time_stepping: bool = True
 
     def __post_init__(self):
         if not (np.isfinite(self.cfl) and 0.0 < self.cfl <= 1.0):
@@ -163,9 +166,11 @@ class FVSolver:
             dt = min(dt, self.numerics.cfl * self.dx**2 / (2.0 * np.max(D)))
         return dt
 
-    def advance(self, t_end=np.inf, max_steps=None):
+    def advance(self, t_end=np.inf, max_steps=None, split=None):
         """Steps towards t_end (at most max_steps), checking the state every `check_every`
-        steps; returns the number of steps taken."""
+        steps; returns the number of steps taken.  split: super-time-stepping of the
+        dissipative fluxes (default: FVNumerics.super_time_stepping)."""
+        split = self.numerics.super_time_stepping if split is None else split
         every = self.numerics.check_every
         max_steps = np.iinfo(np.int64).max if max_steps is None else max_steps
         taken = 0
@@ -174,7 +179,7 @@ class FVSolver:
             if self.compiled:
                 self.t, k, stages = kernels.advance(
                     self.system.code, self.U, self.t, t_end, n, self.dx, self.numerics.cfl,
-                    self._bc, self._left, self._down, self._par, self._table)
+                    self._bc, self._left, self._down, self._par, self._table, split)
                 self.dissipative_stages += stages
             else:
                 k = 0
@@ -230,7 +235,7 @@ class FVSolver:
 
         result = march_to_steady(
             prob, self.states, self.x, self.dx, density=lambda: self.U[0].copy(),
-            advance=lambda n: self.advance(max_steps=n),
+            advance=lambda n: self.advance(max_steps=n, split=False),
             translate=lambda k: shift_cells(self.U, k), clock=lambda: self.t,
             chunk=chunk, label=f"{self.system.name} shock")
         return self.solution(wall_time=time.perf_counter() - t_wall, steps=self.steps,

@@ -104,11 +104,11 @@ def flux(code, U, j, F, k, cv):
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
 def _table_speed(s_hat, q_hat, table):
-    """Largest |Re lambda| / sqrt(theta) in the gas frame: the largest of the four table
-    nodes around (s_hat, |q_hat|), 2 % added; beyond |q_hat| = Q_MAX it grows as
-    |q_hat|^(1/2) (the computed growth is about |q_hat|^(1/4)), beyond the sigma range the
-    edge value is scaled by 1 + the distance."""
-    scale = 1.02
+    """Largest |Re lambda| / sqrt(theta) in the gas frame: bilinear interpolation of the table
+    at (s_hat, |q_hat|) plus 5 % (continuous, so that steady states converge); beyond
+    |q_hat| = Q_MAX it grows as |q_hat|^(1/2) (the computed growth is about |q_hat|^(1/4)),
+    beyond the sigma range the edge value is scaled by 1 + the distance."""
+    scale = 1.05
     if s_hat < S_MIN:
         scale *= 1.0 + (S_MIN - s_hat)
         s_hat = S_MIN
@@ -123,7 +123,10 @@ def _table_speed(s_hat, q_hat, table):
     fq = aq / Q_MAX * (NQ - 1)
     i = min(int(fs), NS - 2)
     k = min(int(fq), NQ - 2)
-    m = max(max(table[i, k], table[i + 1, k]), max(table[i, k + 1], table[i + 1, k + 1]))
+    ws = fs - i
+    wq = fq - k
+    m = ((1.0 - ws) * ((1.0 - wq) * table[i, k] + wq * table[i, k + 1])
+         + ws * ((1.0 - wq) * table[i + 1, k] + wq * table[i + 1, k + 1]))
     return scale * m
 
 
@@ -363,33 +366,38 @@ def rkl2(code, U, tau, dt_fe, dx, bc, left, down, par, table, Ug, M0, M, Ya, Yb)
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
-def hyperbolic_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1):
-    """The hyperbolic part and the productions over dt in place: SSP-RK2 (Euler, NSF) or
-    ARS(2,2,2) with implicit productions (Grad family)."""
+def explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1, dissipative):
+    """The hyperbolic part (with the dissipative fluxes if `dissipative`) and the productions
+    over dt in place: SSP-RK2 (Euler, NSF) or ARS(2,2,2) with implicit productions (Grad
+    family)."""
     fill_ghosts(code, U, Ug, bc, left, down, par)
-    rhs(code, Ug, dx, par, table, K0, True, False)
+    rhs(code, Ug, dx, par, table, K0, True, dissipative)
     U0 = U.copy()
     if code < GRAD13:
         U += dt * K0
         fill_ghosts(code, U, Ug, bc, left, down, par)
-        rhs(code, Ug, dx, par, table, K1, True, False)
+        rhs(code, Ug, dx, par, table, K1, True, dissipative)
         U[:] = 0.5 * U0 + 0.5 * (U + dt * K1)
         return
     U += _G * dt * K0
     relax_implicit(code, U, _G * dt, par)
     production(code, U, par, S1)
     fill_ghosts(code, U, Ug, bc, left, down, par)
-    rhs(code, Ug, dx, par, table, K1, True, False)
+    rhs(code, Ug, dx, par, table, K1, True, dissipative)
     U[:] = U0 + dt * (_D * K0 + (1.0 - _D) * K1 + (1.0 - _G) * S1)
     relax_implicit(code, U, _G * dt, par)
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
-def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table):
+def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table, split):
     """Up to max_steps steps towards t_end (stops early at t_end or a non-positive or NaN
-    step); returns the new time, the number of steps and of dissipative RKL2 stages.  A step
-    of a dissipative system is Strang-split [Strang 1968]: RKL2 over dt/2, the hyperbolic
-    step over dt, RKL2 over dt/2, with dt from the CFL number alone."""
+    step); returns the new time, the number of steps and of dissipative RKL2 stages.
+
+    With `split`, a step of a dissipative system is Strang-split [Strang 1968]: RKL2 over
+    dt/2, the hyperbolic step over dt, RKL2 over dt/2, with dt from the CFL number alone.
+    Without, the dissipative fluxes join the explicit step and dt also obeys the diffusion
+    bound; its fixed points are exactly the steady states of the semi-discrete equations
+    (a split step's depend on dt and on the RKL2 stage count), so steady shocks use it."""
     nvar, n = U.shape
     Ug = np.empty((nvar, n + 2 * NG))
     K0 = np.empty((nvar, n))
@@ -402,13 +410,20 @@ def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table):
     stages = 0
     while k < max_steps and t < t_end * (1.0 - 1e-14):
         dt = min(hyperbolic_dt(code, U, dx, cfl, par, table), t_end - t)
+        if dissipative and not split:
+            dt = min(dt, cfl * dissipative_dt(code, U, dx, par))
         if not dt > 0.0:
             break
+        if not split:
+            explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1, True)
+            t += dt
+            k += 1
+            continue
         if dissipative:
             dt_fe = cfl * dissipative_dt(code, U, dx, par)
             stages += rkl2(code, U, 0.5 * dt, dt_fe, dx, bc, left, down, par, table, Ug, K0,
                            K1, Ya, Yb)
-        hyperbolic_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1)
+        explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1, False)
         if dissipative:
             dt_fe = cfl * dissipative_dt(code, U, dx, par)
             stages += rkl2(code, U, 0.5 * dt, dt_fe, dx, bc, left, down, par, table, Ug, K0,
