@@ -1,6 +1,7 @@
 """Moment systems against the kinetic solver on the same case: Sod's tube on the same grid to
-the same final time, wall times measured in one run (compilation excluded by a warm-up), and
-the NSF stationary Mach 5.5 shock from its ODE.
+the same final time, wall times measured in one run (compilation excluded by a warm-up, best
+of three), each system on the numba kernels and, for Euler and NSF, on the NumPy back end
+(the same scheme: a plain-NumPy baseline); and the NSF stationary Mach 5.5 shock from its ODE.
 
     .venv/bin/python experiments/benchmark/moments.py [--nx 400] [--kn 1e-3]
 """
@@ -17,9 +18,9 @@ def timed(fn, repeat=3):
     best = float("inf")
     for _ in range(repeat):
         t0 = time.perf_counter()
-        fn()
+        out = fn()
         best = min(best, time.perf_counter() - t0)
-    return best
+    return best, out
 
 
 def main(argv=None):
@@ -29,14 +30,25 @@ def main(argv=None):
     args = ap.parse_args(argv)
     gas = bz.Gas()
     tube = bz.ShockTube.sod(kn=args.kn)
-    bz.KineticSolver(bz.ShockTube.sod(t_end=1e-3), gas, "shakhov", bz.Numerics(nx=20)).run()
-    t_kin = timed(lambda: bz.KineticSolver(tube, gas, "shakhov", bz.Numerics(nx=args.nx)).run())
+    warm = bz.ShockTube.sod(t_end=1e-3)
+    bz.KineticSolver(warm, gas, "shakhov", bz.Numerics(nx=20)).run()
+    cases = [(name, FVNumerics(nx=args.nx)) for name in ("euler", "nsf", "grad13", "r13")]
+    cases += [("nsf", FVNumerics(nx=args.nx, super_time_stepping=False))]
+    cases += [(name, FVNumerics(nx=args.nx, backend="numpy")) for name in ("euler", "nsf")]
+    for name, num in cases:
+        FVSolver(warm, gas, name, num).run()
+    t_kin, kin = timed(bz.KineticSolver(tube, gas, "shakhov", bz.Numerics(nx=args.nx)).run)
     print(f"Sod, Kn = {args.kn:g}, nx = {args.nx}, t = {tube.t_end}")
-    print(f"  kinetic Shakhov: {t_kin:.3f} s")
-    for name in ("euler", "nsf", "grad13", "r13"):
-        t = timed(lambda name=name: FVSolver(tube, gas, name, FVNumerics(nx=args.nx)).run())
-        print(f"  {name:8s}: {t:.3f} s, {t_kin / t:.1f}x faster than kinetic")
-    t_ode = timed(lambda: nsf_shock(5.5, gas), repeat=5)
+    print(f"  kinetic Shakhov ({kin.v.size} velocities): {t_kin * 1e3:.1f} ms, "
+          f"{kin.info['steps']} steps")
+    for name, num in cases:
+        t, sol = timed(lambda name=name, num=num: FVSolver(tube, gas, name, num).run())
+        how = num.backend + ("" if num.super_time_stepping else ", unsplit")
+        extra = sol.info.get("dissipative_stages")
+        extra = f" + {extra} RKL2 stages" if extra else ""
+        print(f"  {name:7s} ({how:13s}): {t * 1e3:7.1f} ms, {sol.info['steps']:5d} steps{extra}; "
+              f"{t_kin / t:5.1f}x faster than kinetic")
+    t_ode, _ = timed(lambda: nsf_shock(5.5, gas), repeat=5)
     print(f"NSF stationary Mach 5.5 shock (ODE): {t_ode * 1e3:.1f} ms")
 
 
