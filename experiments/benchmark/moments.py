@@ -37,7 +37,8 @@ def main(argv=None):
     cases += [(name, FVNumerics(nx=args.nx, backend="numpy")) for name in ("euler", "nsf")]
     for name, num in cases:
         FVSolver(warm, gas, name, num).run()
-    t_kin, kin = timed(bz.KineticSolver(tube, gas, "shakhov", bz.Numerics(nx=args.nx)).run)
+    t_kin, kin = timed(lambda: bz.KineticSolver(tube, gas, "shakhov",
+                                                bz.Numerics(nx=args.nx)).run())
     print(f"Sod, Kn = {args.kn:g}, nx = {args.nx}, t = {tube.t_end}")
     print(f"  kinetic Shakhov ({kin.v.size} velocities): {t_kin * 1e3:.1f} ms, "
           f"{kin.info['steps']} steps")

@@ -57,3 +57,15 @@ def test_r13_reports_no_critical_mach_and_keeps_the_domain_check():
         g.check(U, 0.25, np.arange(3.0))
     g.check(g.from_primitive(np.ones(3), np.zeros(3), np.ones(3), 0.0, 2.0), 0.0,
             np.arange(3.0))  # |q| = 2 p sqrt(theta): Grad 13 would refuse, R13 does not
+
+
+def test_cli_r13_tube(tmp_path):
+    """`python -m closure tube --model r13` writes the kinetic datasets."""
+    from closure.cli import main
+
+    out = tmp_path / "r13.h5"
+    assert main(["tube", "--sod", "--kn", "0.01", "--nx", "100", "--model", "r13",
+                 "--out", str(out)]) == 0
+    rd = bz.read_solution(out)
+    assert rd.params["model"]["name"] == "r13"
+    assert np.all(np.isfinite(rd["q_x"])) and np.abs(rd["q_x"]).max() > 0.0
