@@ -1,0 +1,259 @@
+"""Datasets for the learned closure: snapshots of kinetic runs in the local fluid frame.
+
+A dataset is a folder with one HDF5 file per kinetic run (format 'mlclosure.dataset', written
+atomically), so that building it is resumable and a labeler can add runs one at a time.  In
+each file, per snapshot s and cell i:
+
+    g, h        (ns, nx, NXI)  the Chu-reduced distribution in the fluid frame on the fixed
+                               grid xi = (v - u) / sqrt(T) of XI:
+                               g^(xi) = sqrt(T)/rho G(u + sqrt(T) xi),
+                               h^(xi) = sqrt(T)/(2 rho T) H(u + sqrt(T) xi)
+                               (a Maxwellian gives g^ = h^ = exp(-xi^2/2)/sqrt(2 pi)),
+                               then scaled by 1 + a0 + a1 xi + a2 xi^2 so that on XI
+                               (trapezoid weights DXI) int g^ = 1, int xi g^ = 0 and
+                               int (xi^2 g^ + 2 h^)/2 = 3/2 hold exactly (the cubic
+                               interpolation from the kinetic grid misses them slightly);
+    tg, th      (ns, nx, NXI)  the collision model's target, same normalisation, so that the
+                               collision term is Q^ = (t^ - f^) / tau;
+    rho, u, T, sigma_xx, q_x, tau, mfp, coverage   (ns, nx)
+                               exact moments on the kinetic grid, relaxation time mu/p,
+                               local mean free path, and the fraction of the mass inside XI;
+    t (ns,), x (nx,)           snapshot times and cell centres.
+
+The run's problem, gas, collision model, numerics and split ('train', 'val', 'test') are
+attributes.  Splits are by run, never by snapshot.
+"""
+
+import hashlib
+import json
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+import boltzmann as bz
+from boltzmann.collision.relax import target
+from boltzmann.errors import FileFormatError, InputError
+from boltzmann.gas import MFP_FACTOR
+from boltzmann.io import atomic_h5, write_dataset
+from boltzmann.problems import from_attrs
+
+FORMAT = "mlclosure.dataset"
+FORMAT_VERSION = 1
+XI_MAX, NXI = 16.0, 129
+XI = np.linspace(-XI_MAX, XI_MAX, NXI)
+DXI = XI[1] - XI[0]
+FIELDS = ("rho", "u", "T", "sigma_xx", "q_x", "tau", "mfp", "coverage")
+SPLITS = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One kinetic run of a dataset: problem, collision model, omega, the snapshot times
+    (the problem's t_end if empty), cells, and the split it belongs to."""
+
+    name: str
+    problem: object
+    model: str = "shakhov"
+    omega: float = 0.5
+    times: tuple = ()
+    nx: int = 200
+    split: str = "train"
+    meta: dict = field(default_factory=dict, compare=False)
+
+    def __post_init__(self):
+        if self.split not in SPLITS:
+            raise InputError(f"RunSpec {self.name}: split {self.split!r} not one of {SPLITS}")
+        if not self.name.replace("_", "").replace("-", "").replace(".", "").isalnum():
+            raise InputError(f"RunSpec: name {self.name!r} must be alphanumeric (file name)")
+
+
+def conserve(g, h):
+    """Scale (g^, h^), each (n, NXI), by 1 + a0 + a1 xi + a2 xi^2 per row so that the
+    normalised mass, momentum and energy are exactly 1, 0, 3/2 on XI."""
+    basis = np.stack([np.ones_like(XI), XI, XI * XI])  # (3, NXI)
+    e = 0.5 * (XI * XI * g + 2.0 * h)
+    rows = np.stack([g, XI * g, e], axis=1) * DXI  # (n, 3, NXI): the three constraint rows
+    A = np.einsum("nkj,aj->nka", rows, basis)
+    b = np.array([1.0, 0.0, 1.5]) - rows.sum(axis=2)
+    coef = np.linalg.solve(A, b[..., None])[..., 0]
+    scale = 1.0 + coef @ basis
+    return g * scale, h * scale
+
+
+def to_fluid_frame(F, v, rho, u, T):
+    """Chu components F (ncomp, nx, nv) on the uniform grid v -> (g^, h^), each (nx, NXI),
+    by cubic (Catmull-Rom) interpolation at v = u + sqrt(T) xi (zero outside the grid),
+    conserved."""
+    s = np.sqrt(T)[:, None]
+    pos = (u[:, None] + s * XI[None, :] - v[0]) / (v[1] - v[0])
+    inside = (pos >= 0.0) & (pos <= v.size - 1)
+    j = np.clip(np.floor(pos).astype(int), 0, v.size - 2)
+    a = np.clip(pos - j, 0.0, 1.0)
+    rows = np.arange(F.shape[1])[:, None]
+    # cubic Catmull-Rom weights of the nodes j-1, j, j+1, j+2 (the end nodes repeated)
+    wts = (0.5 * (-a**3 + 2 * a**2 - a), 0.5 * (3 * a**3 - 5 * a**2 + 2),
+           0.5 * (-3 * a**3 + 4 * a**2 + a), 0.5 * (a**3 - a**2))
+    nodes = [np.clip(j + k, 0, v.size - 1) for k in (-1, 0, 1, 2)]
+    out = []
+    for c, scale in enumerate((s / rho[:, None], s / (2.0 * rho * T)[:, None])):
+        comp = F[c]
+        val = sum(wk * comp[rows, nk] for wk, nk in zip(wts, nodes))
+        out.append(np.where(inside, val, 0.0) * scale)
+    return conserve(out[0], out[1])
+
+
+def snapshot(sol: bz.Solution, model) -> dict:
+    """The fluid-frame arrays of one kinetic solution (module docstring), per cell."""
+    if sol.f.shape[0] != 2:
+        raise InputError("dataset snapshots need the Chu-reduced 3D gas (dof = 3)")
+    m = sol.moments
+    rho, u, T = m["rho"], m["u"], m["T"]
+    g, h = to_fluid_frame(sol.f, sol.v, rho, u, T)
+    tg_phys = np.empty_like(sol.f)
+    for i in range(sol.x.size):
+        target(model.code, tg_phys[0, i], tg_phys[1, i], sol.v, 3, rho[i], u[i], T[i],
+               m["sigma_xx"][i], m["q_x"][i], model.prandtl)
+    tg, th = to_fluid_frame(tg_phys, sol.v, rho, u, T)
+    gas = sol.gas
+    mu = gas.mu_ref(sol.problem.mfp_ref) * T**gas.omega
+    return {"g": g, "h": h, "tg": tg, "th": th, "rho": rho, "u": u, "T": T,
+            "sigma_xx": m["sigma_xx"], "q_x": m["q_x"], "tau": mu / (rho * T),
+            "mfp": MFP_FACTOR * mu / (rho * np.sqrt(T)), "coverage": mass_inside(sol, rho, u, T)}
+
+
+def mass_inside(sol, rho, u, T):
+    """Fraction of each cell's mass on the kinetic grid within |xi| <= XI_MAX."""
+    c = (sol.v[None, :] - u[:, None]) / np.sqrt(T)[:, None]
+    return (sol.f[0] * sol.w * (np.abs(c) <= XI_MAX)).sum(axis=1) / rho
+
+
+def run_kinetic(spec: RunSpec):
+    """Run the kinetic solver of a spec and return its snapshots (list of (t, arrays))."""
+    gas = bz.Gas(omega=spec.omega)
+    solver = bz.KineticSolver(spec.problem, gas, spec.model, bz.Numerics(nx=spec.nx))
+    times = spec.times or (spec.problem.t_end,)
+    snaps = []
+    for t in sorted(times):
+        if t > solver.t:
+            solver.run_until(t)
+        sol = solver.solution()
+        snaps.append((sol.t, snapshot(sol, solver.model)))
+    return solver, snaps
+
+
+def write_run(path, spec: RunSpec):
+    """Run `spec` and write its snapshots to `path` atomically; returns the path."""
+    solver, snaps = run_kinetic(spec)
+    low = min(float(s["coverage"].min()) for _, s in snaps)
+    if low < 0.999:
+        warnings.warn(f"dataset run {spec.name}: only {low:.4f} of a cell's mass lies inside "
+                      f"|xi| <= {XI_MAX}", stacklevel=2)
+
+    def fill(h5):
+        h5.attrs["format"] = FORMAT
+        h5.attrs["format_version"] = FORMAT_VERSION
+        h5.attrs["name"] = spec.name
+        h5.attrs["split"] = spec.split
+        h5.attrs["xi"] = json.dumps([XI_MAX, NXI])
+        h5.attrs["meta"] = json.dumps(spec.meta)
+        for group, attrs in (("problem", spec.problem.to_attrs()),
+                             ("gas", solver.gas.to_attrs()),
+                             ("model", solver.model.to_attrs()),
+                             ("numerics", {"nx": spec.nx})):
+            grp = h5.create_group(group)
+            for k, v in attrs.items():
+                grp.attrs[k] = v
+        write_dataset(h5, "t", np.array([t for t, _ in snaps]), "sqrt(R T_0)/L")
+        write_dataset(h5, "x", solver.x, "problem length unit")
+        for key in snaps[0][1]:
+            write_dataset(h5, key, np.stack([s[key] for _, s in snaps]))
+
+    return atomic_h5(path, fill)
+
+
+def build_dataset(folder, specs, progress=True):
+    """Write every spec's run file into `folder`, skipping runs whose valid file exists
+    (resume after a kill); returns the list of paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for k, spec in enumerate(specs):
+        path = folder / f"{spec.name}.h5"
+        if path.exists():
+            try:
+                read_run(path)
+                paths.append(path)
+                continue
+            except FileFormatError:
+                path.unlink()
+        if progress:
+            print(f"  [{k + 1}/{len(specs)}] {spec.name}", flush=True)
+        paths.append(write_run(path, spec))
+    return paths
+
+
+@dataclass
+class Run:
+    """One run file read back: attrs (name, split, problem, gas, model) and arrays."""
+
+    name: str
+    split: str
+    problem: object
+    attrs: dict
+    arrays: dict
+
+    def __getitem__(self, key):
+        return self.arrays[key]
+
+
+def read_run(path) -> Run:
+    """Read and validate one run file; FileFormatError names what is wrong."""
+    path = Path(path)
+    try:
+        with h5py.File(path, "r") as h5:
+            if h5.attrs.get("format") != FORMAT:
+                raise FileFormatError(f"{path}: not an {FORMAT} file "
+                                      f"(format {h5.attrs.get('format')!r})")
+            if int(h5.attrs.get("format_version", -1)) != FORMAT_VERSION:
+                raise FileFormatError(f"{path}: format version "
+                                      f"{h5.attrs.get('format_version')} != {FORMAT_VERSION}")
+            if json.loads(h5.attrs["xi"]) != [XI_MAX, NXI]:
+                raise FileFormatError(f"{path}: fluid-frame grid {h5.attrs['xi']} differs "
+                                      f"from this version's [{XI_MAX}, {NXI}]")
+            missing = [k for k in ("t", "x", "g", "h", "tg", "th") + FIELDS if k not in h5]
+            if missing:
+                raise FileFormatError(f"{path}: missing datasets {missing}")
+            arrays = {k: h5[k][()] for k in h5 if isinstance(h5[k], h5py.Dataset)}
+            attrs = {g: dict(h5[g].attrs) for g in ("problem", "gas", "model", "numerics")}
+            name, split = str(h5.attrs["name"]), str(h5.attrs["split"])
+    except (OSError, KeyError, ValueError) as exc:
+        raise FileFormatError(f"{path}: unreadable or corrupt dataset file ({exc})") from exc
+    return Run(name, split, from_attrs(attrs["problem"]), attrs, arrays)
+
+
+def load_dataset(folder, split=None) -> list:
+    """All runs of a dataset folder (of one split if given), sorted by name."""
+    paths = sorted(Path(folder).glob("*.h5"))
+    if not paths:
+        raise FileFormatError(f"{folder}: no dataset run files")
+    runs = [read_run(p) for p in paths]
+    return [r for r in runs if split is None or r.split == split]
+
+
+def samples(runs, keys=("g", "h") + FIELDS):
+    """Concatenate the cells of every snapshot of `runs`: {key: (N, ...)}."""
+    return {k: np.concatenate([r[k].reshape((-1,) + r[k].shape[2:]) for r in runs])
+            for k in keys}
+
+
+def dataset_hash(runs) -> str:
+    """A short hash of the runs' names and arrays (recorded with trained models)."""
+    sha = hashlib.sha256()
+    for r in sorted(runs, key=lambda r: r.name):
+        sha.update(r.name.encode())
+        for k in ("g", "h"):
+            sha.update(np.ascontiguousarray(r[k]).tobytes())
+    return sha.hexdigest()[:16]
