@@ -1,0 +1,92 @@
+"""Datasets of fluid-frame kinetic snapshots (closure/data.py)."""
+
+import h5py
+import numpy as np
+import pytest
+
+import boltzmann as bz
+from closure import data
+
+
+def grad_distribution(rho, u, T, s_hat, q_hat, v):
+    """Chu components (2, 1, nv) of a Grad 13-moment distribution with sigma = s_hat p and
+    q = q_hat p sqrt(T): a fluid-frame shape that depends on (s_hat, q_hat) only."""
+    c = (v - u) / np.sqrt(T)
+    M = rho / np.sqrt(2 * np.pi * T) * np.exp(-0.5 * c * c)
+    g = M * (1 + 0.5 * s_hat * (c * c - 1) + q_hat * 0.2 * (c**3 - 3 * c))
+    h = 2 * T * M * (1 - 0.5 * s_hat + q_hat * 0.2 * c)
+    return np.stack([g, h])[:, None, :]
+
+
+def test_fluid_frame_is_galilean_and_scaling_invariant():
+    """The same non-equilibrium shape at two different (rho, u, T) maps to the same
+    (g^, h^) to interpolation accuracy; a Maxwellian maps to exp(-xi^2/2)/sqrt(2 pi); the
+    normalised mass, momentum and energy are exactly 1, 0, 3/2."""
+    v = np.linspace(-40, 40, 1601)
+    out = []
+    for rho, u, T in ((1.0, 0.0, 1.0), (3.7, 2.5, 6.0)):
+        F = grad_distribution(rho, u, T, 0.3, 0.2, v)
+        g, h = data.to_fluid_frame(F, v, np.array([rho]), np.array([u]), np.array([T]))
+        out.append((g, h))
+        X, d = data.XI, data.DXI
+        np.testing.assert_allclose([g.sum() * d, (X * g).sum() * d,
+                                    (0.5 * (X**2 * g + 2 * h)).sum() * d], [1, 0, 1.5],
+                                   atol=1e-13)
+    np.testing.assert_allclose(out[0][0], out[1][0], atol=2e-5)
+    np.testing.assert_allclose(out[0][1], out[1][1], atol=2e-5)
+    F = grad_distribution(2.0, -1.0, 3.0, 0.0, 0.0, v)
+    g, h = data.to_fluid_frame(F, v, np.array([2.0]), np.array([-1.0]), np.array([3.0]))
+    M = np.exp(-0.5 * data.XI**2) / np.sqrt(2 * np.pi)
+    np.testing.assert_allclose(g[0], M, atol=1e-6)
+    np.testing.assert_allclose(h[0], M, atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    gas = bz.Gas()
+    specs = [data.RunSpec("sod", bz.ShockTube.sod(kn=0.01), times=(0.05, 0.1), nx=60),
+             data.RunSpec("m3", bz.ShockTube.moving_shock(3.0, gas, kn=0.1), nx=60,
+                          split="test")]
+    out = tmp_path_factory.mktemp("ds")
+    data.build_dataset(out, specs, progress=False)
+    return out, specs
+
+
+def test_dataset_moments_and_splits(folder):
+    """sigma_xx and q_x recomputed from the stored fluid-frame distribution agree with the
+    kinetic moments to 1 % (L2); splits are by run."""
+    out, _ = folder
+    runs = data.load_dataset(out)
+    assert [r.name for r in runs] == ["m3", "sod"]
+    assert [r.name for r in data.load_dataset(out, "test")] == ["m3"]
+    s = data.samples(runs)
+    X, d = data.XI, data.DXI
+    p = s["rho"] * s["T"]
+    sigma = p * ((X**2 * s["g"]).sum(1) * d - 1)
+    q = 0.5 * p * np.sqrt(s["T"]) * ((X**3 * s["g"] + 2 * X * s["h"]).sum(1) * d)
+    for mine, ref in ((sigma, s["sigma_xx"]), (q, s["q_x"])):
+        assert np.linalg.norm(mine - ref) < 0.01 * np.linalg.norm(ref)
+    assert runs[1]["g"].shape == (2, 60, data.NXI)
+    assert np.all(s["tau"] > 0) and np.all(s["coverage"] > 0.999)
+
+
+def test_build_resumes_and_refuses_bad_files(folder, tmp_path):
+    """A rebuild skips valid run files, rewrites a corrupt one, and the reader refuses
+    foreign or truncated files with the path in the message."""
+    out, specs = folder
+    before = (out / "sod.h5").stat().st_mtime_ns
+    (out / "m3.h5").write_bytes(b"not hdf5")
+    data.build_dataset(out, specs, progress=False)
+    assert (out / "sod.h5").stat().st_mtime_ns == before
+    assert data.read_run(out / "m3.h5").name == "m3"
+    foreign = tmp_path / "foreign.h5"
+    with h5py.File(foreign, "w") as h5:
+        h5.attrs["format"] = "something.else"
+    with pytest.raises(bz.FileFormatError, match="foreign.h5: not an mlclosure.dataset"):
+        data.read_run(foreign)
+    cut = tmp_path / "cut.h5"
+    cut.write_bytes((out / "sod.h5").read_bytes()[:4000])
+    with pytest.raises(bz.FileFormatError, match="cut.h5"):
+        data.read_run(cut)
+    with pytest.raises(bz.InputError, match="split"):
+        data.RunSpec("x", bz.ShockTube.sod(), split="holdout")
