@@ -14,7 +14,7 @@ from closure.fv import FVNumerics, FVSolver
 from closure.shock_ode import nsf_shock
 
 
-def timed(fn, repeat=3):
+def timed(fn, repeat=7):
     best = float("inf")
     for _ in range(repeat):
         t0 = time.perf_counter()
