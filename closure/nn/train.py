@@ -86,5 +86,49 @@ def reconstruction_errors(f, rec):
     return out
 
 
+def fit_closure(ae, train, val, epochs=400, lr=3e-3, batch=1024, seed=0, patience=60,
+                width=64):
+    """Train a ClosureNet on (f, t, log_kn) tuples of arrays for the encoder of `ae`:
+    inputs (W, log10 Kn), outputs the exact `closure_targets`, loss the mean squared error
+    in units of each target's standard deviation; early stopping on the validation loss.
+    Returns (net, record)."""
+    from .closure_net import ClosureNet, closure_targets
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    with torch.no_grad():
+        data = []
+        for f, t, kn in (train, val):
+            data.append((ae.encode(torch.as_tensor(f)), torch.as_tensor(kn),
+                         closure_targets(ae, f, t)))
+    scale = data[0][2].std(dim=0) + 1e-12
+    net = ClosureNet(ae.K, ae.n_even, width=width, scale=scale)
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
+
+    def loss(W, kn, y):
+        return (((net(W, kn) - y) / scale) ** 2).mean()
+
+    best, best_state, best_epoch, hist = np.inf, None, 0, []
+    t0 = time.perf_counter()
+    (Wt, knt, yt), (Wv, knv, yv) = data
+    for epoch in range(epochs):
+        for idx in np.array_split(rng.permutation(len(Wt)), max(1, len(Wt) // batch)):
+            opt.zero_grad()
+            lo = loss(Wt[idx], knt[idx], yt[idx])
+            lo.backward()
+            opt.step()
+        sched.step()
+        with torch.no_grad():
+            hist.append((float(loss(Wt, knt, yt)), float(loss(Wv, knv, yv))))
+        if hist[-1][1] < best:
+            best, best_state, best_epoch = hist[-1][1], copy.deepcopy(net.state_dict()), epoch
+        elif epoch - best_epoch >= patience:
+            break
+    net.load_state_dict(best_state)
+    return net, {"history": np.array(hist), "best_epoch": best_epoch, "best_val": best,
+                 "seconds": time.perf_counter() - t0}
+
+
 def hermite_errors(f, K):
     return reconstruction_errors(f, hermite_reconstruct(f, K))

@@ -25,9 +25,16 @@ import torch  # noqa: E402
 import boltzmann as bz  # noqa: E402
 from boltzmann.io import atomic_h5, write_dataset  # noqa: E402
 from closure import data  # noqa: E402
-from closure.nn import fit_autoencoder, reconstruction_errors, save_model  # noqa: E402
+from closure.nn import (  # noqa: E402
+    MomentAutoencoder,
+    fit_autoencoder,
+    load_model,
+    reconstruction_errors,
+    save_model,
+)
+from closure.nn.closure_net import closure_targets, local_knudsen, target_names  # noqa: E402
 from closure.nn.moments import hermite_reconstruct  # noqa: E402
-from closure.nn.train import hermite_errors  # noqa: E402
+from closure.nn.train import fit_closure, hermite_errors  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -46,15 +53,55 @@ def specs(cfg):
     return out
 
 
-def stack(runs):
-    s = data.samples(runs, ("g", "h"))
-    return np.stack([s["g"], s["h"]], axis=1)
+def stack(runs, keys=("g", "h")):
+    s = data.samples(runs, keys)
+    return np.stack([s[keys[0]], s[keys[1]]], axis=1)
+
+
+def closure_study(cfg, models, parts, out, digest):
+    """Train the closure network on the moments of autoencoder K and compare, on the test
+    runs, with the closure read off the decoded distribution (the autoencoder alone)."""
+    ae = models[cfg["K"]]
+    sets = {s: (stack(parts[s]), stack(parts[s], ("tg", "th")),
+                np.concatenate([local_knudsen(r).ravel() for r in parts[s]]))
+            for s in ("train", "val", "test")}
+    net, rec = fit_closure(ae, sets["train"], sets["val"], epochs=cfg["epochs"], lr=cfg["lr"],
+                           seed=cfg["seed"], patience=cfg["patience"], width=cfg["width"])
+    f, t, kn = sets["test"]
+    with torch.no_grad():
+        exact = closure_targets(ae, f, t).numpy()
+        W = ae.encode(torch.as_tensor(f))
+        pred = net(W, torch.as_tensor(kn)).numpy()
+        decoded = closure_targets(ae, ae.decode(W), t).numpy()
+    names = target_names(ae.K)
+    groups = ["sigma", "q", "B", "A0", "A1", "A2", "P"]
+    rows = []
+    for grp in groups:
+        cols = [i for i, n in enumerate(names) if n.rstrip("0123456789").rstrip("_") == grp]
+        err = [float(np.linalg.norm(m[:, cols] - exact[:, cols])
+                     / np.linalg.norm(exact[:, cols] - exact[:, cols].mean(axis=0)))
+               for m in (pred, decoded)]
+        rows.append((grp, err))
+    lines = ["| target | closure network (W, Kn) | moments of the decoded f |", "|---|---|---|"]
+    lines += [f"| {g} | {a:.3f} | {b:.3f} |" for g, (a, b) in rows]
+    table = "\n".join(lines)
+    (out / "closure_table.md").write_text(
+        f"# A-priori closure errors on the test runs (K = {ae.K})\n\n{table}\n")
+    save_model(out / f"closure_K{ae.K}.pt", net,
+               {"kind": "closure_net", "K": ae.K, "n_even": ae.n_even, "width": cfg["width"],
+                "targets": names, "data_hash": digest, "seed": cfg["seed"],
+                "best_epoch": rec["best_epoch"], "autoencoder": f"ae_K{ae.K}.pt"})
+    print(f"closure network on K = {ae.K}: {rec['seconds']:.0f} s, best epoch "
+          f"{rec['best_epoch']}\n{table}", flush=True)
+    return rows
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--config", default=HERE / "config.toml", type=Path)
     ap.add_argument("--out", default=HERE / "out", type=Path)
+    ap.add_argument("--reuse", action="store_true",
+                    help="load ae_K*.pt from the output folder when trained on this dataset")
     args = ap.parse_args(argv)
     cfg = tomllib.loads(args.config.read_text())
     torch.set_num_threads(2)
@@ -72,9 +119,17 @@ def main(argv=None):
     tc = cfg["train"]
     rows, models = [], {}
     for K in tc["Ks"]:
-        model, rec = fit_autoencoder(f["train"], f["val"], K, epochs=tc["epochs"], lr=tc["lr"],
-                                     batch=tc["batch"], seed=tc["seed"],
-                                     patience=tc["patience"], width=tc["width"])
+        path = args.out / f"ae_K{K}.pt"
+        meta = load_model(path, "moment_autoencoder")[0] if args.reuse and path.exists() else {}
+        if meta.get("data_hash") == digest:
+            model = MomentAutoencoder(K, width=meta["width"])
+            model.load_state_dict(load_model(path, "moment_autoencoder")[1])
+            rec = {"seconds": 0.0, "best_epoch": meta["best_epoch"],
+                   "best_val": meta["best_val"], "history": np.zeros((0, 2))}
+        else:
+            model, rec = fit_autoencoder(f["train"], f["val"], K, epochs=tc["epochs"],
+                                         lr=tc["lr"], batch=tc["batch"], seed=tc["seed"],
+                                         patience=tc["patience"], width=tc["width"])
         with torch.no_grad():
             r = model(torch.as_tensor(f["test"])).numpy()
         ae, he = reconstruction_errors(f["test"], r), hermite_errors(f["test"], K)
@@ -138,7 +193,16 @@ def main(argv=None):
         for K, _, _, rec in rows:
             write_dataset(h5, f"history/K{K}", rec["history"], "1", "train, val loss")
 
-    atomic_h5(args.out / "moments.h5", fill)
+    closure_rows = closure_study(cfg["closure"], models, parts, args.out, digest)
+
+    def fill_all(h5):
+        fill(h5)
+        h5.attrs["closure_columns"] = "closure network, moments of the decoded f"
+        for grp, err in closure_rows:
+            write_dataset(h5, f"closure/{grp}", np.array(err), "1",
+                          "relative L2 error on the test runs")
+
+    atomic_h5(args.out / "moments.h5", fill_all)
     print(f"done in {time.perf_counter() - t0:.0f} s; results in {args.out}")
 
 

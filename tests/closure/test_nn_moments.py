@@ -87,3 +87,27 @@ def test_training_reduces_validation_loss_and_model_files(tmp_path):
     (tmp_path / "junk.pt").write_bytes(b"junk")
     with pytest.raises(bz.FileFormatError, match="junk.pt: unreadable or corrupt"):
         load_model(tmp_path / "junk.pt", "moment_autoencoder")
+
+
+def test_closure_targets_and_network_are_reflection_equivariant():
+    """The exact closure targets of a reflected distribution are the parity-signed targets of
+    the original (to round-off), the network is equivariant by construction, and the
+    targets reproduce sigma^ and q^ of a Grad shape."""
+    from closure.nn.closure_net import ClosureNet, closure_targets, target_parity
+
+    torch.manual_seed(0)
+    ae = MomentAutoencoder(3)
+    f = np.stack([grad_shape(0.3, 0.5), grad_shape(-0.2, 0.1)])
+    t = np.stack([grad_shape(0.0, 0.2), grad_shape(0.1, 0.0)])
+    signs = torch.as_tensor(target_parity(ae.n_even, ae.K))
+    with torch.no_grad():
+        y = closure_targets(ae, f, t)
+        yr = closure_targets(ae, f[:, :, ::-1].copy(), t[:, :, ::-1].copy())
+        net = ClosureNet(ae.K, ae.n_even)
+        W = torch.randn(6, 3, dtype=torch.float64)
+        kn = torch.randn(6, dtype=torch.float64)
+        out, out_r = net(W, kn), net(W * net.s_in[:3], kn)
+    assert float((yr - signs * y).abs().max()) < 1e-13
+    assert float((out_r - signs * out).abs().max()) < 1e-14
+    np.testing.assert_allclose(y[:, 0], [0.3, -0.2], atol=1e-10)  # sigma^
+    np.testing.assert_allclose(y[:, 1], [0.8 * 0.5, 0.8 * 0.1], atol=1e-10)  # q^
