@@ -58,22 +58,32 @@ class SolutionFile:
             raise FileFormatError(f"{self.path}: {exc}") from None
 
 
-def atomic_h5(path, fill):
-    """Write an HDF5 file by calling fill(h5file) on a temporary file, then renaming it to path."""
+def atomic_file(path, write, suffix=""):
+    """Create path atomically: write(tmp) fills a temporary file in the same folder, which
+    is then renamed to path (removed if write fails), so no reader sees a partial file."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".h5", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=folder)
     os.close(fd)
     try:
-        with h5py.File(tmp, "w") as h5:
-            fill(h5)
+        write(tmp)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
     return path
+
+
+def atomic_h5(path, fill):
+    """Write an HDF5 file by calling fill(h5file) on a temporary file, then renaming it to path."""
+
+    def write(tmp):
+        with h5py.File(tmp, "w") as h5:
+            fill(h5)
+
+    return atomic_file(path, write, ".h5")
 
 
 def _clean(value):

@@ -8,12 +8,11 @@ state's tensors)}.  Written to a temporary file and renamed into place.
 
 import hashlib
 import json
-import os
-import tempfile
 
 import torch
 
 from boltzmann.errors import FileFormatError
+from boltzmann.io import atomic_file
 
 FORMAT = "mlclosure.model"
 VERSION = 1
@@ -34,19 +33,7 @@ def save_model(path, model, meta: dict):
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     blob = {"format": FORMAT, "meta": json.dumps({**meta, "version": VERSION}),
             "state": state, "sha256": _digest(state)}
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pt", dir=folder)
-    os.close(fd)
-    try:
-        torch.save(blob, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    return path
+    return atomic_file(path, lambda tmp: torch.save(blob, tmp), ".pt")
 
 
 def load_model(path, kind: str):

@@ -34,13 +34,13 @@ def _loss(model, f, scale_f, scale_m):
 
 
 def fit_autoencoder(f_train, f_val, K, epochs=300, lr=3e-3, batch=512, seed=0, patience=40,
-                    width=64, progress=None):
+                    width=64, progress=None, grad=False):
     """Train a MomentAutoencoder(K) on fluid-frame distributions (n, 2, NXI) with Adam;
     keeps the weights of the best validation loss and stops after `patience` epochs
     without improvement.  Returns (model, record: losses per epoch, best epoch, seconds)."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    model = MomentAutoencoder(K, width=width)
+    model = MomentAutoencoder(K, width=width, grad=grad)
     ft, fv = torch.as_tensor(f_train), torch.as_tensor(f_val)
     noneq = ft - torch.as_tensor(np.stack([MAXWELL, MAXWELL]))
     scale_f = float((noneq**2).sum(dim=(1, 2)).mean())
@@ -102,7 +102,7 @@ def fit_closure(ae, train, val, epochs=400, lr=3e-3, batch=1024, seed=0, patienc
             data.append((ae.encode(torch.as_tensor(f)), torch.as_tensor(kn),
                          closure_targets(ae, f, t)))
     scale = data[0][2].std(dim=0) + 1e-12
-    net = ClosureNet(ae.K, ae.n_even, width=width, scale=scale)
+    net = ClosureNet(ae.K, ae.n_even, width=width, scale=scale, grad=ae.grad)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
 

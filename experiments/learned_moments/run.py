@@ -73,8 +73,8 @@ def closure_study(cfg, models, parts, out, digest):
         W = ae.encode(torch.as_tensor(f))
         pred = net(W, torch.as_tensor(kn)).numpy()
         decoded = closure_targets(ae, ae.decode(W), t).numpy()
-    names = target_names(ae.K)
-    groups = ["sigma", "q", "B", "A0", "A1", "A2", "P"]
+    names = target_names(ae.K, ae.grad)
+    groups = ([] if ae.grad else ["sigma", "q"]) + ["B", "A0", "A1", "A2", "E0", "E1", "P"]
     rows = []
     for grp in groups:
         cols = [i for i, n in enumerate(names) if n.rstrip("0123456789").rstrip("_") == grp]
@@ -88,7 +88,8 @@ def closure_study(cfg, models, parts, out, digest):
     (out / "closure_table.md").write_text(
         f"# A-priori closure errors on the test runs (K = {ae.K})\n\n{table}\n")
     save_model(out / f"closure_K{ae.K}.pt", net,
-               {"kind": "closure_net", "K": ae.K, "n_even": ae.n_even, "width": cfg["width"],
+               {"kind": "closure_net", "K": ae.K, "n_even": ae.n_even, "grad": ae.grad,
+                "width": cfg["width"],
                 "targets": names, "data_hash": digest, "seed": cfg["seed"],
                 "best_epoch": rec["best_epoch"], "autoencoder": f"ae_K{ae.K}.pt"})
     print(f"closure network on K = {ae.K}: {rec['seconds']:.0f} s, best epoch "
@@ -121,15 +122,16 @@ def main(argv=None):
     for K in tc["Ks"]:
         path = args.out / f"ae_K{K}.pt"
         meta = load_model(path, "moment_autoencoder")[0] if args.reuse and path.exists() else {}
-        if meta.get("data_hash") == digest:
-            model = MomentAutoencoder(K, width=meta["width"])
+        if meta.get("data_hash") == digest and meta.get("grad") == tc["grad_moments"]:
+            model = MomentAutoencoder(K, width=meta["width"], grad=meta["grad"])
             model.load_state_dict(load_model(path, "moment_autoencoder")[1])
             rec = {"seconds": 0.0, "best_epoch": meta["best_epoch"],
                    "best_val": meta["best_val"], "history": np.zeros((0, 2))}
         else:
             model, rec = fit_autoencoder(f["train"], f["val"], K, epochs=tc["epochs"],
                                          lr=tc["lr"], batch=tc["batch"], seed=tc["seed"],
-                                         patience=tc["patience"], width=tc["width"])
+                                         patience=tc["patience"], width=tc["width"],
+                                         grad=tc["grad_moments"])
         with torch.no_grad():
             r = model(torch.as_tensor(f["test"])).numpy()
         ae, he = reconstruction_errors(f["test"], r), hermite_errors(f["test"], K)
@@ -137,6 +139,7 @@ def main(argv=None):
         models[K] = model
         save_model(args.out / f"ae_K{K}.pt", model,
                    {"kind": "moment_autoencoder", "K": K, "width": tc["width"],
+                    "grad": tc["grad_moments"],
                     "xi": [data.XI_MAX, data.NXI], "data_hash": digest, "seed": tc["seed"],
                     "best_epoch": rec["best_epoch"], "best_val": rec["best_val"],
                     "units": "fluid-frame distribution (closure.data)"})

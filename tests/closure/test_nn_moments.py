@@ -99,7 +99,7 @@ def test_closure_targets_and_network_are_reflection_equivariant():
     ae = MomentAutoencoder(3)
     f = np.stack([grad_shape(0.3, 0.5), grad_shape(-0.2, 0.1)])
     t = np.stack([grad_shape(0.0, 0.2), grad_shape(0.1, 0.0)])
-    signs = torch.as_tensor(target_parity(ae.n_even, ae.K))
+    signs = torch.as_tensor(target_parity(ae.n_even, ae.K, ae.grad))
     with torch.no_grad():
         y = closure_targets(ae, f, t)
         yr = closure_targets(ae, f[:, :, ::-1].copy(), t[:, :, ::-1].copy())
@@ -111,3 +111,44 @@ def test_closure_targets_and_network_are_reflection_equivariant():
     assert float((out_r - signs * out).abs().max()) < 1e-14
     np.testing.assert_allclose(y[:, 0], [0.3, -0.2], atol=1e-10)  # sigma^
     np.testing.assert_allclose(y[:, 1], [0.8 * 0.5, 0.8 * 0.1], atol=1e-10)  # q^
+
+
+def test_grad_moments_and_targets_match_the_moment_equations():
+    """With grad=True the moments hold sigma^ and q^ exactly; the closure targets agree with
+    `closure.moment_equations.frame_moments` (the budget-tested equation) to round-off."""
+    from closure.moment_equations import frame_moments
+    from closure.nn.closure_net import closure_targets, target_names
+
+    torch.manual_seed(2)
+    ae = MomentAutoencoder(5, grad=True)
+    f = np.stack([grad_shape(0.3, 0.5), grad_shape(-0.2, 0.1)])
+    t = np.stack([grad_shape(0.0, 0.2), grad_shape(0.1, 0.0)])
+    with torch.no_grad():
+        W = ae.encode(torch.as_tensor(f)).numpy()
+        y = closure_targets(ae, f, t).numpy()
+        w, dw = (a.numpy() for a in ae.weights.with_derivative())
+    np.testing.assert_allclose(W[:, 0], [0.3, -0.2], atol=1e-10)  # sigma^
+    np.testing.assert_allclose(W[:, ae.n_even], [0.4, 0.08], atol=1e-10)  # q^ = 0.8 q_hat
+    names = target_names(ae.K, grad=True)
+    for k in range(ae.K):
+        m = frame_moments(w[k, 0], dw[k, 0], w[k, 1], dw[k, 1], f[:, 0], f[:, 1], t[:, 0],
+                          t[:, 1])
+        for key, col in (("B", f"B{k}"), ("A1", f"A1_{k}"), ("E1", f"E1_{k}"), ("P", f"P{k}")):
+            np.testing.assert_allclose(y[:, names.index(col)], m[key], rtol=1e-12,
+                                       atol=1e-12)
+
+
+def test_grad_decoder_returns_the_encoded_sigma_and_q():
+    """A grad autoencoder decodes W to a distribution whose sigma^ and q^ are W's own, and
+    whose mass, momentum and energy are exact."""
+    torch.manual_seed(3)
+    ae = MomentAutoencoder(4, grad=True)
+    W = torch.randn(5, 4, dtype=torch.float64) * 0.3
+    with torch.no_grad():
+        f = ae.decode(W).numpy()
+    g, h = f[:, 0], f[:, 1]
+    np.testing.assert_allclose((X**2 * g).sum(1) * D - 1, W[:, 0].numpy(), atol=1e-12)
+    np.testing.assert_allclose((0.5 * X**3 * g + X * h).sum(1) * D, W[:, 2].numpy(),
+                               atol=1e-12)
+    np.testing.assert_allclose(g.sum(1) * D, 1.0, atol=1e-12)
+    np.testing.assert_allclose((0.5 * (X**2 * g + 2 * h)).sum(1) * D, 1.5, atol=1e-12)
