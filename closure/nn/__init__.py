@@ -1,11 +1,12 @@
 """Neural networks of the learned closure (PyTorch): learned moments, closure network,
-training, model files."""
+ensemble, training, model files."""
 
 from .closure_net import ClosureNet, closure_targets
+from .ensemble import ClosureEnsemble, EnvelopeWarning
 from .modelfile import load_model, save_model
 from .moments import MomentAutoencoder, hermite_moments, hermite_reconstruct
 from .train import fit_autoencoder, fit_closure, reconstruction_errors
 
-__all__ = ["ClosureNet", "closure_targets", "fit_closure", "MomentAutoencoder",
-           "hermite_moments", "hermite_reconstruct", "fit_autoencoder", "reconstruction_errors",
-           "save_model", "load_model"]
+__all__ = ["ClosureEnsemble", "EnvelopeWarning", "ClosureNet", "closure_targets",
+           "fit_closure", "MomentAutoencoder", "hermite_moments", "hermite_reconstruct",
+           "fit_autoencoder", "reconstruction_errors", "save_model", "load_model"]

@@ -71,10 +71,11 @@ def closure_targets(ae, f, t):
 
 
 class ClosureNet(nn.Module):
-    """MLP (W, log10 Kn) -> normalised targets, reflection-equivariant by construction.
+    """MLP (W, log10 Kn) -> targets, reflection-equivariant by construction and exact at
+    equilibrium (W = 0 gives `equilibrium`, the targets of the Maxwellian, for every Kn).
     `scale` (targets' standard deviations) keeps the outputs O(1)."""
 
-    def __init__(self, K, n_even, width=64, depth=3, scale=None, grad=False):
+    def __init__(self, K, n_even, width=64, depth=3, scale=None, grad=False, equilibrium=None):
         super().__init__()
         self.K = K
         nout = len(target_names(K, grad))
@@ -89,12 +90,18 @@ class ClosureNet(nn.Module):
         self.register_buffer("s_out", torch.tensor(target_parity(n_even, K, grad)))
         self.register_buffer("scale", torch.ones(nout) if scale is None
                              else torch.as_tensor(scale))
+        self.register_buffer("equilibrium", torch.zeros(nout) if equilibrium is None
+                             else torch.as_tensor(equilibrium))
         self.double()
 
+    def _equivariant(self, x):
+        return 0.5 * (self.net(x) + self.s_out * self.net(x * self.s_in))
+
     def forward(self, W, log_kn):
+        """Targets at (W, log10 Kn); at W = 0 exactly their Maxwellian values, whatever Kn."""
         x = torch.cat([W, log_kn[:, None]], dim=1)
-        out = 0.5 * (self.net(x) + self.s_out * self.net(x * self.s_in))
-        return out * self.scale
+        x0 = torch.cat([torch.zeros_like(W), log_kn[:, None]], dim=1)
+        return (self._equivariant(x) - self._equivariant(x0)) * self.scale + self.equilibrium
 
 
 def local_knudsen(run):

@@ -74,8 +74,9 @@ class _Weights(nn.Module):
             xi = self.xi.detach().clone().requires_grad_(derivative)
             w = 0.5 * (self.net(xi) + sign * self.net(-xi))  # (NXI, channels)
             w = w[:, :2 * self.n_learn]
-            if not derivative:
-                return w.T.reshape(self.n_learn, 2, NXI), None
+            if not derivative or self.n_learn == 0:
+                return w.T.reshape(self.n_learn, 2, NXI), torch.zeros_like(
+                    w.T.reshape(self.n_learn, 2, NXI))
             dw = torch.stack([torch.autograd.grad(w[:, j].sum(), xi, create_graph=True)[0][:, 0]
                               for j in range(w.shape[1])]) / 4.0  # xi here is XI / 4
         return w.T.reshape(self.n_learn, 2, NXI), dw.reshape(self.n_learn, 2, NXI)

@@ -102,7 +102,11 @@ def fit_closure(ae, train, val, epochs=400, lr=3e-3, batch=1024, seed=0, patienc
             data.append((ae.encode(torch.as_tensor(f)), torch.as_tensor(kn),
                          closure_targets(ae, f, t)))
     scale = data[0][2].std(dim=0) + 1e-12
-    net = ClosureNet(ae.K, ae.n_even, width=width, scale=scale, grad=ae.grad)
+    with torch.no_grad():
+        M = ae.maxwell[None]
+        equilibrium = closure_targets(ae, M, M)[0]
+    net = ClosureNet(ae.K, ae.n_even, width=width, scale=scale, grad=ae.grad,
+                     equilibrium=equilibrium)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
 

@@ -13,6 +13,7 @@ moments.  Writes `moments_table.md`, `moments.h5`, `reconstruction_M5.5.png`, th
 import argparse
 import time
 import tomllib
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -26,6 +27,7 @@ import boltzmann as bz  # noqa: E402
 from boltzmann.io import atomic_h5, write_dataset  # noqa: E402
 from closure import data  # noqa: E402
 from closure.nn import (  # noqa: E402
+    ClosureEnsemble,
     MomentAutoencoder,
     fit_autoencoder,
     load_model,
@@ -34,7 +36,7 @@ from closure.nn import (  # noqa: E402
 )
 from closure.nn.closure_net import closure_targets, local_knudsen, target_names  # noqa: E402
 from closure.nn.moments import hermite_reconstruct  # noqa: E402
-from closure.nn.train import fit_closure, hermite_errors  # noqa: E402
+from closure.nn.train import hermite_errors  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -65,14 +67,27 @@ def closure_study(cfg, models, parts, out, digest):
     sets = {s: (stack(parts[s]), stack(parts[s], ("tg", "th")),
                 np.concatenate([local_knudsen(r).ravel() for r in parts[s]]))
             for s in ("train", "val", "test")}
-    net, rec = fit_closure(ae, sets["train"], sets["val"], epochs=cfg["epochs"], lr=cfg["lr"],
-                           seed=cfg["seed"], patience=cfg["patience"], width=cfg["width"])
+    t0 = time.perf_counter()
+    ens = ClosureEnsemble.fit(ae, sets["train"], sets["val"], members=cfg["members"],
+                              epochs=cfg["epochs"], lr=cfg["lr"], seed=cfg["seed"],
+                              patience=cfg["patience"], width=cfg["width"])
+    seconds = time.perf_counter() - t0
     f, t, kn = sets["test"]
     with torch.no_grad():
         exact = closure_targets(ae, f, t).numpy()
         W = ae.encode(torch.as_tensor(f))
-        pred = net(W, torch.as_tensor(kn)).numpy()
+        single = ens.nets[0](W, torch.as_tensor(kn)).numpy()
         decoded = closure_targets(ae, ae.decode(W), t).numpy()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pred, spread = ens.predict(W.numpy(), kn, where="test runs")
+    outside = "; ".join(str(w.message) for w in caught) or "all test inputs inside"
+    # does the disagreement flag the errors? rank correlation per sample
+    scale = exact.std(axis=0)
+    err_s = np.sqrt((((pred - exact) / scale) ** 2).mean(axis=1))
+    dis_s = np.sqrt(((spread / scale) ** 2).mean(axis=1))
+    rank = lambda a: np.argsort(np.argsort(a))  # noqa: E731
+    spearman = float(np.corrcoef(rank(err_s), rank(dis_s))[0, 1])
     names = target_names(ae.K, ae.grad)
     groups = ([] if ae.grad else ["sigma", "q"]) + ["B", "A0", "A1", "A2", "E0", "E1", "P"]
     rows = []
@@ -80,20 +95,23 @@ def closure_study(cfg, models, parts, out, digest):
         cols = [i for i, n in enumerate(names) if n.rstrip("0123456789").rstrip("_") == grp]
         err = [float(np.linalg.norm(m[:, cols] - exact[:, cols])
                      / np.linalg.norm(exact[:, cols] - exact[:, cols].mean(axis=0)))
-               for m in (pred, decoded)]
+               for m in (pred, single, decoded)]
         rows.append((grp, err))
-    lines = ["| target | closure network (W, Kn) | moments of the decoded f |", "|---|---|---|"]
-    lines += [f"| {g} | {a:.3f} | {b:.3f} |" for g, (a, b) in rows]
-    table = "\n".join(lines)
+    lines = ["| target | ensemble mean | one network | moments of the decoded f |",
+             "|---|---|---|---|"]
+    lines += [f"| {g} | {a:.3f} | {b:.3f} | {c:.3f} |" for g, (a, b, c) in rows]
+    table = "\n".join(lines) + (
+        f"\n\nEnsemble of {len(ens.nets)}: Spearman rank correlation between each test "
+        f"sample's disagreement and its error {spearman:.2f}; envelope: {outside}")
     (out / "closure_table.md").write_text(
         f"# A-priori closure errors on the test runs (K = {ae.K})\n\n{table}\n")
-    save_model(out / f"closure_K{ae.K}.pt", net,
-               {"kind": "closure_net", "K": ae.K, "n_even": ae.n_even, "grad": ae.grad,
-                "width": cfg["width"],
-                "targets": names, "data_hash": digest, "seed": cfg["seed"],
-                "best_epoch": rec["best_epoch"], "autoencoder": f"ae_K{ae.K}.pt"})
-    print(f"closure network on K = {ae.K}: {rec['seconds']:.0f} s, best epoch "
-          f"{rec['best_epoch']}\n{table}", flush=True)
+    for m, net in enumerate(ens.nets):
+        save_model(out / f"closure_K{ae.K}_m{m}.pt", net,
+                   {"kind": "closure_net", "K": ae.K, "n_even": ae.n_even, "grad": ae.grad,
+                    "width": cfg["width"], "targets": names, "data_hash": digest,
+                    "seed": cfg["seed"] + m, "autoencoder": f"ae_K{ae.K}.pt",
+                    "envelope": {"low": ens.low.tolist(), "high": ens.high.tolist()}})
+    print(f"closure ensemble on K = {ae.K}: {seconds:.0f} s\n{table}", flush=True)
     return rows
 
 
@@ -200,7 +218,7 @@ def main(argv=None):
 
     def fill_all(h5):
         fill(h5)
-        h5.attrs["closure_columns"] = "closure network, moments of the decoded f"
+        h5.attrs["closure_columns"] = "ensemble mean, one network, moments of the decoded f"
         for grp, err in closure_rows:
             write_dataset(h5, f"closure/{grp}", np.array(err), "1",
                           "relative L2 error on the test runs")

@@ -152,3 +152,51 @@ def test_grad_decoder_returns_the_encoded_sigma_and_q():
                                atol=1e-12)
     np.testing.assert_allclose(g.sum(1) * D, 1.0, atol=1e-12)
     np.testing.assert_allclose((0.5 * (X**2 * g + 2 * h)).sum(1) * D, 1.5, atol=1e-12)
+
+
+def test_ensemble_mean_disagreement_and_envelope():
+    """Four closure networks from different seeds: predict returns their mean and spread;
+    inputs inside the training envelope pass silently, inputs far outside warn with their
+    distance, and there the members disagree more than on the training inputs."""
+    from closure.nn.ensemble import ClosureEnsemble, EnvelopeWarning
+
+    rng = np.random.default_rng(4)
+
+    def batch(n):
+        f = np.stack([grad_shape(*p) for p in zip(rng.uniform(-0.3, 0.3, n),
+                                                  rng.uniform(-0.3, 0.3, n))])
+        t = np.repeat(grad_shape(0.0, 0.0)[None], n, axis=0)
+        return f, t, rng.uniform(-3.0, -1.0, n)
+
+    torch.manual_seed(0)
+    ae = MomentAutoencoder(2, grad=True)
+    ens = ClosureEnsemble.fit(ae, batch(300), batch(60), members=4, epochs=40, patience=40)
+    f, _, kn = batch(20)
+    with torch.no_grad():
+        W = ae.encode(torch.as_tensor(f)).numpy()
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EnvelopeWarning)
+        mean, spread = ens.predict(W, kn)
+    assert mean.shape == spread.shape == (20, 14) and np.all(spread > 0)
+    far = W * 20.0
+    with pytest.warns(EnvelopeWarning, match=r"20 of 20 inputs outside .* by \d"):
+        _, spread_far = ens.predict(far, kn)
+    assert ens.distance(far, kn).min() > 1.0
+    assert spread_far.mean() > spread.mean()
+
+
+def test_closure_network_is_exact_at_equilibrium():
+    """W = 0 gives the Maxwellian's targets for every Knudsen number (P = 0 among them)."""
+    from closure.nn.closure_net import ClosureNet, closure_targets
+
+    torch.manual_seed(5)
+    ae = MomentAutoencoder(4, grad=True)
+    with torch.no_grad():
+        M = ae.maxwell[None]
+        eq = closure_targets(ae, M, M)[0]
+        net = ClosureNet(4, ae.n_even, grad=True, equilibrium=eq)
+        out = net(torch.zeros(3, 4, dtype=torch.float64),
+                  torch.tensor([-4.0, -1.0, 2.0], dtype=torch.float64))
+    np.testing.assert_allclose(out.numpy(), np.repeat(eq.numpy()[None], 3, axis=0), atol=1e-14)
