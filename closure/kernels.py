@@ -71,14 +71,16 @@ def primitive(code, U, j, cv):
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
-def set_equilibrium(code, U, j, rho, u, T, cv):
+def set_state(code, U, j, rho, u, T, s, q, cv):
+    """Write the conserved variables of (rho, u, T, sigma, q) into column j (the Euler
+    family ignores sigma and q); `_grad_fields` is its inverse."""
     U[0, j] = rho
     U[1, j] = rho * u
     if code >= GRAD13:
         p = rho * T
         U[2, j] = rho * u * u + 3.0 * p
-        U[3, j] = rho * u * u + p
-        U[4, j] = u * (rho * u * u + 5.0 * p)
+        U[3, j] = rho * u * u + p + s
+        U[4, j] = u * (rho * u * u + 5.0 * p + 2.0 * s) + 2.0 * q
     else:
         U[2, j] = 0.5 * rho * u * u + cv * rho * T
 
@@ -250,7 +252,7 @@ def fill_ghosts(code, U, Ug, bc, left, down, par):
         rho, u, T = primitive(code, U, n - 1, par[1])
         rb, ub, tb = outflow_state(rho, u, T, down[0], down[1], down[2], par[0])
         for g in range(NG):
-            set_equilibrium(code, Ug, NG + n + g, rb, ub, tb, par[1])
+            set_state(code, Ug, NG + n + g, rb, ub, tb, 0.0, 0.0, par[1])
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
@@ -261,10 +263,8 @@ def relax_implicit(code, U, h, par):
     for j in range(U.shape[1]):
         rho, u, T, p, s, q = _grad_fields(U, j)
         rate = p / (par[2] * T ** par[3])
-        s = s / (1.0 + h * rate)
-        q = q / (1.0 + Q_RATE * h * rate)
-        U[3, j] = rho * u * u + p + s
-        U[4, j] = u * (rho * u * u + 5.0 * p + 2.0 * s) + 2.0 * q
+        set_state(code, U, j, rho, u, T, s / (1.0 + h * rate), q / (1.0 + Q_RATE * h * rate),
+                  par[1])
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
@@ -441,6 +441,29 @@ def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table, s
         t += dt
         k += 1
     return t, k, stages
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def state_columns(code, rho, u, T, s, q, cv):
+    """Conserved variables (nvar, n) of the 1D arrays rho, u, T, sigma, q."""
+    U = np.empty((5 if code >= GRAD13 else 3, rho.size))
+    for j in range(rho.size):
+        set_state(code, U, j, rho[j], u[j], T[j], s[j], q[j], cv)
+    return U
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def fields_columns(code, U, cv):
+    """rho, u, T, p, sigma, q of every column, shape (6, n) (sigma = q = 0 for the Euler
+    family)."""
+    out = np.zeros((6, U.shape[1]))
+    for j in range(U.shape[1]):
+        if code >= GRAD13:
+            out[0, j], out[1, j], out[2, j], out[3, j], out[4, j], out[5, j] = _grad_fields(U, j)
+        else:
+            out[0, j], out[1, j], out[2, j] = primitive(code, U, j, cv)
+            out[3, j] = out[0, j] * out[2, j]
+    return out
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)

@@ -56,6 +56,17 @@ class MomentSystem:
         """rho, u, T per cell (boundary states and domain checks use them)."""
         raise NotImplementedError
 
+    # the conversions of the systems with numba kernels, in one place (`closure.kernels`)
+    def _state(self, rho, u, T, sigma=0.0, q=0.0):
+        cols = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, dtype=float))
+                                     for a in (rho, u, T, sigma, q)))
+        return kernels.state_columns(self.code, *(np.ascontiguousarray(c) for c in cols),
+                                     self.gas.cv)
+
+    def _fields(self, U):
+        return kernels.fields_columns(self.code, np.ascontiguousarray(U, dtype=float),
+                                      self.gas.cv)
+
     def flux(self, U):
         """Hyperbolic flux F(U), shape (nvar, n)."""
         raise NotImplementedError

@@ -13,13 +13,10 @@ class Euler(MomentSystem):
     code = kernels.EULER
 
     def from_primitive(self, rho, u, T):
-        rho, u, T = (np.asarray(a, dtype=float) for a in (rho, u, T))
-        return np.array([rho, rho * u, 0.5 * rho * u * u + self.gas.cv * rho * T])
+        return self._state(rho, u, T)
 
     def primitive(self, U):
-        rho = U[0]
-        u = U[1] / rho
-        T = (U[2] / rho - 0.5 * u * u) / self.gas.cv
+        rho, u, T = self._fields(U)[:3]
         return rho, u, T
 
     def flux(self, U):

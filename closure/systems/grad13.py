@@ -45,21 +45,11 @@ class Grad13(MomentSystem):
         super().__init__(gas, mu_ref, prandtl)
 
     def from_primitive(self, rho, u, T, sigma=0.0, q=0.0):
-        rho, u, T = (np.asarray(a, dtype=float) for a in (rho, u, T))
-        p = rho * T
-        sigma = np.zeros_like(rho) + sigma
-        q = np.zeros_like(rho) + q
-        return np.array([rho, rho * u, rho * u * u + 3.0 * p, rho * u * u + p + sigma,
-                         u * (rho * u * u + 5.0 * p + 2.0 * sigma) + 2.0 * q])
+        return self._state(rho, u, T, sigma, q)
 
     def fields(self, U):
         """rho, u, T, p, sigma, q of U."""
-        rho = U[0]
-        u = U[1] / rho
-        p = (U[2] - rho * u * u) / 3.0
-        sigma = U[3] - rho * u * u - p
-        q = 0.5 * (U[4] - u * (rho * u * u + 5.0 * p + 2.0 * sigma))
-        return rho, u, p / rho, p, sigma, q
+        return tuple(self._fields(U))
 
     def primitive(self, U):
         return self.fields(U)[:3]
