@@ -122,8 +122,7 @@ class FVSolver:
         self._down = np.zeros(3)
         if problem.boundary == "shock":
             up, down = self.states
-            self._upstream = system.from_primitive([up.rho], [up.u], [up.T])
-            self._left = self._upstream[:, 0].copy()
+            self._left = system.from_primitive([up.rho], [up.u], [up.T])[:, 0].copy()
             self._down = np.array([down.rho, down.u, down.T])
         self._par, self._table = system.par, system.table
         self.t = 0.0
@@ -140,7 +139,7 @@ class FVSolver:
         rho, u, T = self.system.primitive(U[:, -1:])[:3]
         b = outflow_state(rho[0], u[0], T[0], down.rho, down.u, down.T, self.gas.gamma)
         right = self.system.from_primitive([b[0]], [b[1]], [b[2]])
-        return np.concatenate([self._upstream] * NG + [U] + [right] * NG, axis=1)
+        return np.concatenate([self._left[:, None]] * NG + [U] + [right] * NG, axis=1)
 
     def rhs(self, U):
         """-dF/dx + S of the interior cells, shape (nvar, nx)."""

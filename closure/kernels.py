@@ -422,19 +422,14 @@ def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table, s
             dt = min(dt, cfl * dissipative_dt(code, U, dx, par))
         if not dt > 0.0:
             break
-        if not split:
-            explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1, U0,
-                          True)
-            t += dt
-            k += 1
-            continue
-        if dissipative:
+        super_steps = split and dissipative
+        if super_steps:
             dt_fe = cfl * dissipative_dt(code, U, dx, par)
             stages += rkl2(code, U, 0.5 * dt, dt_fe, dx, bc, left, down, par, table, Ug, K0,
                            K1, Ya, Yb)
         explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1, U0,
-                      False)
-        if dissipative:
+                      dissipative and not split)
+        if super_steps:
             dt_fe = cfl * dissipative_dt(code, U, dx, par)
             stages += rkl2(code, U, 0.5 * dt, dt_fe, dx, bc, left, down, par, table, Ug, K0,
                            K1, Ya, Yb)
