@@ -29,6 +29,8 @@ from torch import nn
 from ..data import DXI, NXI, XI
 
 MAXWELL = np.exp(-0.5 * XI**2) / np.sqrt(2.0 * np.pi)
+#: the equilibrium (g^, h^), shape (2, NXI)
+EQUILIBRIUM = np.stack([MAXWELL, MAXWELL])
 
 
 def constraint_rows(grad=False):
@@ -116,7 +118,7 @@ class MomentAutoencoder(nn.Module):
             n = width
         layers.append(nn.Linear(n, 2 * NXI))
         self.decoder = nn.Sequential(*layers)
-        self.register_buffer("maxwell", torch.tensor(np.stack([MAXWELL, MAXWELL])))
+        self.register_buffer("maxwell", torch.tensor(EQUILIBRIUM))
         B = constraint_rows(grad)
         self.register_buffer("constraints", torch.tensor(B))
         self.register_buffer("gram_inv", torch.tensor(np.linalg.inv(B.T @ B)))
