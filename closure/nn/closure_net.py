@@ -23,7 +23,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..data import DXI, XI
+from ..moment_equations import frame_moments
+from .moments import GRAD_EVEN, GRAD_ODD
 
 PER_MOMENT = ("B", "A0_", "A1_", "A2_", "E0_", "E1_", "P")
 
@@ -48,26 +49,19 @@ def target_parity(n_even, K, grad=False):
 
 def closure_targets(ae, f, t):
     """Exact targets (n, len(target_names)) of fluid-frame distributions f and collision
-    targets t, each (n, 2, NXI), for the moments of autoencoder `ae`."""
-    xi = torch.as_tensor(XI)
-    f, t = torch.as_tensor(f), torch.as_tensor(t)
-    w, dw = ae.weights.with_derivative()  # (K, 2, NXI) each
-    w, dw = w.detach(), dw.detach()
-    g, h = f[:, 0], f[:, 1]
+    targets t, each (n, 2, NXI) (arrays or tensors), for the moments of autoencoder `ae`:
+    the frame moments of `closure.moment_equations` for each of its weight functions."""
+    f, t = (np.asarray(torch.as_tensor(a).detach()) for a in (f, t))
+    g, h, tg, th = f[:, 0], f[:, 1], t[:, 0], t[:, 1]
     cols = []
     if not ae.grad:
-        cols += [(xi**2 * g).sum(1) * DXI - 1.0,
-                 0.5 * (xi * (xi**2 * g + 2.0 * h)).sum(1) * DXI]
-    W = torch.einsum("kcj,ncj->nk", w, f) * DXI
-    Wt = torch.einsum("kcj,ncj->nk", w, t) * DXI
-    for k in range(w.shape[0]):
-        cols.append(torch.einsum("cj,ncj->n", w[k] * xi, f) * DXI)
-        for n in range(3):
-            cols.append(torch.einsum("cj,ncj->n", dw[k] * xi**n, f) * DXI)
-        for n in range(2):
-            cols.append((h * w[k, 1] * xi**n).sum(1) * DXI)
-        cols.append(Wt[:, k] - W[:, k])
-    return torch.stack(cols, dim=1)
+        cols += [frame_moments(*GRAD_EVEN, g, h)["W"] - 1.0, frame_moments(*GRAD_ODD, g, h)["W"]]
+    with torch.no_grad():
+        w, dw = (a.numpy() for a in ae.weights.with_derivative())  # (K, 2, NXI) each
+    for k in range(ae.K):
+        m = frame_moments(w[k, 0], dw[k, 0], w[k, 1], dw[k, 1], g, h, tg, th)
+        cols += [m[key] for key in ("B", "A0", "A1", "A2", "E0", "E1", "P")]
+    return torch.as_tensor(np.stack(cols, axis=1))
 
 
 class ClosureNet(nn.Module):
