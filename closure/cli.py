@@ -3,6 +3,8 @@
     python -m closure shock --mach 5.5 --model nsf --omega 0.5 --out nsf.h5
     python -m closure shock --mach 5.5 --model nsf --ode --out nsf_ode.h5   # no time marching
     python -m closure tube --sod --kn 1e-3 --model euler --out sod_euler.h5
+    python -m closure shock --mach 5.5 --model learned --out learned.h5   # shipped closure
+    python -m closure tube --sod --kn 0.1 --model my_closure.pt --out sod.h5  # a model file
 """
 
 import argparse
@@ -15,7 +17,7 @@ from boltzmann.cli import add_problem_parsers, problem_from_args
 from boltzmann.errors import FileFormatError, InputError, SolutionError
 from boltzmann.io import write_profiles
 
-from .fv import FVNumerics, FVSolver
+from .fv import FVNumerics, make_solver
 from .shock_ode import nsf_shock
 from .systems import SYSTEMS
 
@@ -27,7 +29,9 @@ def build_parser():
     s.add_argument("--ode", action="store_true",
                    help="NSF only: integrate the shock ODE instead of time marching")
     for p in (s, t):
-        p.add_argument("--model", default="nsf", choices=sorted(SYSTEMS))
+        p.add_argument("--model", default="nsf",
+                       help=f"{', '.join(sorted(SYSTEMS))}, 'learned' (the shipped default "
+                       "closure) or the path of a learned-closure model file")
         p.add_argument("--prandtl", type=float, default=2.0 / 3.0)
         p.add_argument("--omega", type=float, default=0.5)
         p.add_argument("--cfl", type=float, default=0.5)
@@ -52,7 +56,7 @@ def main(argv=None):
         else:
             kw = {"cfl": args.cfl}
             kw.update({"dx": args.dx} if args.command == "shock" else {"nx": args.nx})
-            sol = FVSolver(problem, gas, args.model, FVNumerics(**kw), args.prandtl).run()
+            sol = make_solver(problem, gas, args.model, FVNumerics(**kw), args.prandtl).run()
             path = sol.save(args.out)
             x, m = sol.x, sol.moments
             what = f"{sol.info['steps']} steps, {sol.info['wall_time']:.2f} s"

@@ -182,7 +182,8 @@ def write_run(path, spec: RunSpec):
 
 def build_dataset(folder, specs, progress=True):
     """Write every spec's run file into `folder`, skipping runs whose valid file exists
-    (resume after a kill); returns the list of paths."""
+    (resume after a kill; a run moved to another split only gets its attribute rewritten);
+    returns the list of paths."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -190,11 +191,15 @@ def build_dataset(folder, specs, progress=True):
         path = folder / f"{spec.name}.h5"
         if path.exists():
             try:
-                read_run(path)
-                paths.append(path)
-                continue
+                run = read_run(path)
             except FileFormatError:
                 path.unlink()
+            else:
+                if run.split != spec.split:  # a changed split needs no new kinetic run
+                    with h5py.File(path, "r+") as h5:
+                        h5.attrs["split"] = spec.split
+                paths.append(path)
+                continue
         if progress:
             print(f"  [{k + 1}/{len(specs)}] {spec.name}", flush=True)
         paths.append(write_run(path, spec))

@@ -257,3 +257,14 @@ class FVSolver:
             x = x - xm
         return MomentSolution(self.problem, self.gas, self.system, self.numerics, self.t, x,
                               self.U.copy(), m, info)
+
+
+def make_solver(problem, gas: Gas = Gas(), model="nsf", numerics=FVNumerics(),
+                prandtl: float = 2.0 / 3.0):
+    """The finite-volume solver of a model: a classical system by name (`SYSTEMS`),
+    'learned' (the shipped default closure) or the path of a learned-closure model file."""
+    if model in SYSTEMS:
+        return FVSolver(problem, gas, model, numerics, prandtl)
+    from .learned_fv import LearnedSolver
+
+    return LearnedSolver(problem, gas, None if model == "learned" else model, numerics)

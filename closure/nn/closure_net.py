@@ -10,10 +10,12 @@ in the tests) needs, besides W:
     B_k   = int xi (phi_k g^ + psi_k h^)                                (flux of W_k)
     A_nk  = int xi^n (phi_k' g^ + psi_k' h^),  n = 0, 1, 2              (frame-change terms)
     E_nk  = int xi^n psi_k h^,  n = 0, 1                                (h's 1/T factor)
-    P_k   = int (phi_k t_g^ + psi_k t_h^) - (W_k + its Maxwellian value) (tau x production)
 
 `closure_targets` computes them exactly from fluid-frame data (the weight functions'
-derivatives by autograd); `ClosureNet` predicts them from (W, log10 Kn_local).  All are
+derivatives by autograd); `ClosureNet` predicts them from (W, log10 Kn_local).  The collision
+production P_k = int (phi_k t_g^ + psi_k t_h^) - (W_k + its Maxwellian value) is not learned:
+for the relaxation models the target t^ is affine in q^, so tau P_k = s_k q^ - W_k exactly
+(`relaxation_production`).  All are
 fluid-frame quantities, hence Galilean and scaling invariant; the network is made equivariant
 under the reflection x -> -x by construction: its output is the mean of N(W) and
 S_out N(S_in W), with S the parity signs of inputs and outputs.
@@ -23,15 +25,16 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..data import DXI, XI
 from ..moment_equations import frame_moments
-from .moments import GRAD_EVEN, GRAD_ODD
+from .moments import EQUILIBRIUM, GRAD_EVEN, GRAD_ODD
 
-PER_MOMENT = ("B", "A0_", "A1_", "A2_", "E0_", "E1_", "P")
+PER_MOMENT = ("B", "A0_", "A1_", "A2_", "E0_", "E1_")
 
 
 def target_names(K, grad=False):
     """Names of the targets: sigma, q (unless the moments hold them), then per moment k
-    B{k}, A0_{k}, A1_{k}, A2_{k}, E0_{k}, E1_{k}, P{k}."""
+    B{k}, A0_{k}, A1_{k}, A2_{k}, E0_{k}, E1_{k}."""
     names = [] if grad else ["sigma", "q"]
     for k in range(K):
         names += [f"{p}{k}" for p in PER_MOMENT]
@@ -43,33 +46,73 @@ def target_parity(n_even, K, grad=False):
     signs = [] if grad else [1.0, -1.0]
     for k in range(K):
         s = 1.0 if k < n_even else -1.0  # parity of phi_k
-        signs += [-s, -s, s, -s, s, -s, s]
+        signs += [-s, -s, s, -s, s, -s]
     return np.array(signs)
 
 
-def closure_targets(ae, f, t):
-    """Exact targets (n, len(target_names)) of fluid-frame distributions f and collision
-    targets t, each (n, 2, NXI) (arrays or tensors), for the moments of autoencoder `ae`:
-    the frame moments of `closure.moment_equations` for each of its weight functions."""
-    f, t = (np.asarray(torch.as_tensor(a).detach()) for a in (f, t))
-    g, h, tg, th = f[:, 0], f[:, 1], t[:, 0], t[:, 1]
+def closure_targets(ae, f):
+    """Exact targets (n, len(target_names)) of fluid-frame distributions f, shape
+    (n, 2, NXI) (array or tensor), for the moments of autoencoder `ae`: the frame moments of
+    `closure.moment_equations` for each of its weight functions."""
+    f = np.asarray(torch.as_tensor(f).detach())
+    g, h = f[:, 0], f[:, 1]
     cols = []
     if not ae.grad:
         cols += [frame_moments(*GRAD_EVEN, g, h)["W"] - 1.0, frame_moments(*GRAD_ODD, g, h)["W"]]
     with torch.no_grad():
         w, dw = (a.numpy() for a in ae.weights.with_derivative())  # (K, 2, NXI) each
     for k in range(ae.K):
-        m = frame_moments(w[k, 0], dw[k, 0], w[k, 1], dw[k, 1], g, h, tg, th)
-        cols += [m[key] for key in ("B", "A0", "A1", "A2", "E0", "E1", "P")]
+        m = frame_moments(w[k, 0], dw[k, 0], w[k, 1], dw[k, 1], g, h)
+        cols += [m[key] for key in ("B", "A0", "A1", "A2", "E0", "E1")]
     return torch.as_tensor(np.stack(cols, axis=1))
 
 
-class ClosureNet(nn.Module):
-    """MLP (W, log10 Kn) -> targets, reflection-equivariant by construction and exact at
-    equilibrium (W = 0 gives `equilibrium`, the targets of the Maxwellian, for every Kn).
-    `scale` (targets' standard deviations) keeps the outputs O(1)."""
+#: collision models whose target is affine in q^ in the fluid frame: t^ = M + q^ S(xi), with
+#: S = M (1 - Pr) xi (xi^2 - 3, xi^2 - 1) / 5 for (g^, h^) [Shakhov 1968; Chu-reduced]
+RELAXATION_MODELS = ("bgk", "shakhov")
 
-    def __init__(self, K, n_even, width=64, depth=3, scale=None, grad=False, equilibrium=None):
+
+def relaxation_production(ae, model="shakhov", prandtl=2.0 / 3.0):
+    """s (K,) with tau P_k = s_k q^ - W_k for the moments of `ae` under a relaxation model
+    (BGK: s = 0).  The Shakhov model needs q^ among the moments (ae.grad)."""
+    if model not in RELAXATION_MODELS:
+        raise ValueError(f"collision model {model!r}: its production is not affine in the "
+                         f"moments; exact productions exist for {RELAXATION_MODELS}")
+    if model == "bgk":
+        return np.zeros(ae.K)
+    if not ae.grad:
+        raise ValueError("the Shakhov production needs q^ among the moments (grad=True)")
+    M = EQUILIBRIUM[0]
+    shape = (1.0 - prandtl) / 5.0 * M * np.stack([XI * (XI**2 - 3.0), XI * (XI**2 - 1.0)])
+    with torch.no_grad():
+        w = ae.weights().numpy()  # (K, 2, NXI)
+    return np.einsum("kcj,cj->k", w, shape) * DXI
+
+
+def grad_linearisation(ae):
+    """(ntargets, K): the targets' first-order response to sigma^ and q^ for Grad's
+    distribution M [1 + sigma^ He_2(xi)/2 + q^ (He_3(xi) g-part, xi h-part)/4]
+    (the Chapman-Enskog form of the relaxation models), zero for the learned moments."""
+    M = EQUILIBRIUM[0]
+    sig = np.stack([M * 0.5 * (XI**2 - 1.0), -0.5 * M])
+    q = np.stack([M * 0.25 * (XI**3 - 3.0 * XI), 0.25 * M * XI])
+    eq = closure_targets(ae, EQUILIBRIUM[None]).numpy()[0]
+    out = np.zeros((eq.size, ae.K))
+    if ae.grad:
+        for k, shape in ((0, sig), (ae.n_even, q)):
+            out[:, k] = closure_targets(ae, (EQUILIBRIUM + shape)[None]).numpy()[0] - eq
+    return out
+
+
+class ClosureNet(nn.Module):
+    """Targets Y(W, log10 Kn) = Y_eq + L W + sum_k W_k [N_k(W, Kn) - N_k(0, Kn)] * scale:
+    exact at equilibrium, with the first-order response L fixed (`grad_linearisation`: near
+    equilibrium the closed system is Grad's, hyperbolic) and the MLP N ((ntargets, K)
+    outputs) contributing at second order in W only.  Reflection-equivariant by
+    construction: N is symmetrised with the parity signs of inputs and outputs."""
+
+    def __init__(self, K, n_even, width=64, depth=3, scale=None, grad=False, equilibrium=None,
+                 linear=None):
         super().__init__()
         self.K = K
         nout = len(target_names(K, grad))
@@ -77,25 +120,30 @@ class ClosureNet(nn.Module):
         for _ in range(depth):
             layers += [nn.Linear(n, width), nn.SiLU()]
             n = width
-        layers.append(nn.Linear(n, nout))
+        layers.append(nn.Linear(n, nout * K))
         self.net = nn.Sequential(*layers)
-        s_in = np.concatenate([np.where(np.arange(K) < n_even, 1.0, -1.0), [1.0]])
-        self.register_buffer("s_in", torch.tensor(s_in))
-        self.register_buffer("s_out", torch.tensor(target_parity(n_even, K, grad)))
+        s_w = np.where(np.arange(K) < n_even, 1.0, -1.0)
+        s_out = target_parity(n_even, K, grad)
+        self.register_buffer("s_in", torch.tensor(np.concatenate([s_w, [1.0]])))
+        self.register_buffer("s_out", torch.tensor(s_out))
+        self.register_buffer("s_net", torch.tensor(np.outer(s_out, s_w).ravel()))
         self.register_buffer("scale", torch.ones(nout) if scale is None
                              else torch.as_tensor(scale))
         self.register_buffer("equilibrium", torch.zeros(nout) if equilibrium is None
                              else torch.as_tensor(equilibrium))
+        self.register_buffer("linear", torch.zeros(nout, K) if linear is None
+                             else torch.as_tensor(linear))
         self.double()
 
     def _equivariant(self, x):
-        return 0.5 * (self.net(x) + self.s_out * self.net(x * self.s_in))
+        return 0.5 * (self.net(x) + self.s_net * self.net(x * self.s_in))
 
     def forward(self, W, log_kn):
-        """Targets at (W, log10 Kn); at W = 0 exactly their Maxwellian values, whatever Kn."""
+        """Targets (n, ntargets) at W (n, K), log10 Kn (n,)."""
         x = torch.cat([W, log_kn[:, None]], dim=1)
         x0 = torch.cat([torch.zeros_like(W), log_kn[:, None]], dim=1)
-        return (self._equivariant(x) - self._equivariant(x0)) * self.scale + self.equilibrium
+        N = (self._equivariant(x) - self._equivariant(x0)).reshape(W.shape[0], -1, self.K)
+        return self.equilibrium + W @ self.linear.T + (N @ W[:, :, None])[:, :, 0] * self.scale
 
 
 def local_knudsen(run):

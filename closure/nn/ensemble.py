@@ -28,11 +28,11 @@ class ClosureEnsemble:
 
     @classmethod
     def fit(cls, ae, train, val, members=4, seed=0, **kw):
-        """Train `members` ClosureNets (seeds seed, seed + 1, ...) on (f, t, log_kn)."""
+        """Train `members` ClosureNets (seeds seed, seed + 1, ...) on (f, log_kn) pairs."""
         nets = [fit_closure(ae, train, val, seed=seed + m, **kw)[0] for m in range(members)]
         with torch.no_grad():
             W = ae.encode(torch.as_tensor(train[0])).numpy()
-        X = np.column_stack([W, train[2]])
+        X = np.column_stack([W, train[1]])
         span = X.max(axis=0) - X.min(axis=0)
         return cls(nets, X.min(axis=0) - 0.05 * span, X.max(axis=0) + 0.05 * span,
                    X.std(axis=0) + 1e-12)

@@ -100,31 +100,37 @@ def reconstruction_errors(f, rec):
 
 
 def fit_closure(ae, train, val, epochs=400, lr=3e-3, batch=1024, seed=0, patience=60,
-                width=64):
-    """Train a ClosureNet on (f, t, log_kn) tuples of arrays for the encoder of `ae`:
-    inputs (W, log10 Kn), outputs the exact `closure_targets`, loss the mean squared error
-    in units of each target's standard deviation; early stopping on the validation loss.
+                width=64, floor=0.01):
+    """Train a ClosureNet on (f, log_kn) pairs of arrays for the encoder of `ae`:
+    inputs (W, log10 Kn), outputs the exact `closure_targets`, loss the squared error in
+    units of each target's standard deviation, relative to the sample's distance from
+    equilibrium (`floor` in units of W's standard deviations squared); early stopping on
+    the validation loss.
     Returns (net, record)."""
-    from .closure_net import ClosureNet, closure_targets
+    from .closure_net import ClosureNet, closure_targets, grad_linearisation
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     with torch.no_grad():
         data = []
-        for f, t, kn in (train, val):
+        for f, kn in (train, val):
             data.append((ae.encode(torch.as_tensor(f)), torch.as_tensor(kn),
-                         closure_targets(ae, f, t)))
+                         closure_targets(ae, f)))
     scale = data[0][2].std(dim=0) + 1e-12
     with torch.no_grad():
         M = ae.maxwell[None]
-        equilibrium = closure_targets(ae, M, M)[0]
+        equilibrium = closure_targets(ae, M)[0]
     net = ClosureNet(ae.K, ae.n_even, width=width, scale=scale, grad=ae.grad,
-                     equilibrium=equilibrium)
-    sets = dict(zip(("train", "val"), data))
+                     equilibrium=equilibrium, linear=grad_linearisation(ae))
+    # relative errors: each sample weighs as 1 / (its squared distance from equilibrium + a
+    # floor), so near-equilibrium states count as much as the strong shocks
+    w_std = data[0][0].std(dim=0) + 1e-12
+    sets = {which: (W, kn, y, 1.0 / (((W / w_std) ** 2).mean(dim=1) + floor))
+            for which, (W, kn, y) in zip(("train", "val"), data)}
 
     def loss(idx, which):
-        W, kn, y = sets[which] if idx is None else (a[idx] for a in sets[which])
-        return (((net(W, kn) - y) / scale) ** 2).mean()
+        W, kn, y, w = sets[which] if idx is None else (a[idx] for a in sets[which])
+        return ((((net(W, kn) - y) / scale) ** 2).mean(dim=1) * w).mean()
 
     return net, _fit(net, loss, len(data[0][0]), epochs, lr, batch, rng, patience)
 

@@ -98,11 +98,10 @@ def test_closure_targets_and_network_are_reflection_equivariant():
     torch.manual_seed(0)
     ae = MomentAutoencoder(3)
     f = np.stack([grad_shape(0.3, 0.5), grad_shape(-0.2, 0.1)])
-    t = np.stack([grad_shape(0.0, 0.2), grad_shape(0.1, 0.0)])
     signs = torch.as_tensor(target_parity(ae.n_even, ae.K, ae.grad))
     with torch.no_grad():
-        y = closure_targets(ae, f, t)
-        yr = closure_targets(ae, f[:, :, ::-1].copy(), t[:, :, ::-1].copy())
+        y = closure_targets(ae, f)
+        yr = closure_targets(ae, f[:, :, ::-1].copy())
         net = ClosureNet(ae.K, ae.n_even)
         W = torch.randn(6, 3, dtype=torch.float64)
         kn = torch.randn(6, dtype=torch.float64)
@@ -115,9 +114,12 @@ def test_closure_targets_and_network_are_reflection_equivariant():
 
 def test_grad_moments_and_targets_match_the_moment_equations():
     """With grad=True the moments hold sigma^ and q^ exactly; the closure targets agree with
-    `closure.moment_equations.frame_moments` (the budget-tested equation) to round-off."""
+    `closure.moment_equations.frame_moments` (the budget-tested equation) to round-off, and
+    the exact Shakhov production tau P = s q^ - W agrees with the production of the
+    kinetic code's Shakhov target (`boltzmann.collision.relax.target`)."""
+    from boltzmann.collision.relax import target
     from closure.moment_equations import frame_moments
-    from closure.nn.closure_net import closure_targets, target_names
+    from closure.nn.closure_net import closure_targets, relaxation_production, target_names
 
     torch.manual_seed(2)
     ae = MomentAutoencoder(5, grad=True)
@@ -125,7 +127,7 @@ def test_grad_moments_and_targets_match_the_moment_equations():
     t = np.stack([grad_shape(0.0, 0.2), grad_shape(0.1, 0.0)])
     with torch.no_grad():
         W = ae.encode(torch.as_tensor(f)).numpy()
-        y = closure_targets(ae, f, t).numpy()
+        y = closure_targets(ae, f).numpy()
         w, dw = (a.numpy() for a in ae.weights.with_derivative())
     np.testing.assert_allclose(W[:, 0], [0.3, -0.2], atol=1e-10)  # sigma^
     np.testing.assert_allclose(W[:, ae.n_even], [0.4, 0.08], atol=1e-10)  # q^ = 0.8 q_hat
@@ -133,9 +135,19 @@ def test_grad_moments_and_targets_match_the_moment_equations():
     for k in range(ae.K):
         m = frame_moments(w[k, 0], dw[k, 0], w[k, 1], dw[k, 1], f[:, 0], f[:, 1], t[:, 0],
                           t[:, 1])
-        for key, col in (("B", f"B{k}"), ("A1", f"A1_{k}"), ("E1", f"E1_{k}"), ("P", f"P{k}")):
+        for key, col in (("B", f"B{k}"), ("A1", f"A1_{k}"), ("E1", f"E1_{k}")):
             np.testing.assert_allclose(y[:, names.index(col)], m[key], rtol=1e-12,
                                        atol=1e-12)
+    # the Shakhov target of rho = T = 1, u = 0, q = 0.3 on XI is the fluid-frame target
+    G, H = np.zeros(X.size), np.zeros(X.size)
+    target(1, G, H, X, 3, 1.0, 0.0, 1.0, 0.0, 0.3, 2.0 / 3.0)
+    tg, th = G[None], 0.5 * H[None]  # h^ = H / (2 rho T)
+    M = np.exp(-0.5 * X**2)[None] / np.sqrt(2 * np.pi)
+    s = relaxation_production(ae, "shakhov")
+    for k in range(ae.K):
+        P = frame_moments(w[k, 0], dw[k, 0], w[k, 1], dw[k, 1], M, M, tg, th)["P"]
+        np.testing.assert_allclose(P, s[k] * 0.3, atol=1e-12)  # W = 0 for the Maxwellian
+    assert abs(s[ae.n_even] - 1.0 / 3.0) < 1e-12  # q relaxes at Pr / tau
 
 
 def test_grad_decoder_returns_the_encoded_sigma_and_q():
@@ -165,13 +177,12 @@ def test_ensemble_mean_disagreement_and_envelope():
     def batch(n):
         f = np.stack([grad_shape(*p) for p in zip(rng.uniform(-0.3, 0.3, n),
                                                   rng.uniform(-0.3, 0.3, n))])
-        t = np.repeat(grad_shape(0.0, 0.0)[None], n, axis=0)
-        return f, t, rng.uniform(-3.0, -1.0, n)
+        return f, rng.uniform(-3.0, -1.0, n)
 
     torch.manual_seed(0)
     ae = MomentAutoencoder(2, grad=True)
     ens = ClosureEnsemble.fit(ae, batch(300), batch(60), members=4, epochs=40, patience=40)
-    f, _, kn = batch(20)
+    f, kn = batch(20)
     with torch.no_grad():
         W = ae.encode(torch.as_tensor(f)).numpy()
     import warnings
@@ -179,7 +190,7 @@ def test_ensemble_mean_disagreement_and_envelope():
     with warnings.catch_warnings():
         warnings.simplefilter("error", EnvelopeWarning)
         mean, spread = ens.predict(W, kn)
-    assert mean.shape == spread.shape == (20, 14) and np.all(spread > 0)
+    assert mean.shape == spread.shape == (20, 12) and np.all(spread > 0)
     far = W * 20.0
     with pytest.warns(EnvelopeWarning, match=r"20 of 20 inputs outside .* by \d"):
         _, spread_far = ens.predict(far, kn)
@@ -188,15 +199,27 @@ def test_ensemble_mean_disagreement_and_envelope():
 
 
 def test_closure_network_is_exact_at_equilibrium():
-    """W = 0 gives the Maxwellian's targets for every Knudsen number (P = 0 among them)."""
-    from closure.nn.closure_net import ClosureNet, closure_targets
+    """W = 0 gives the Maxwellian's targets for every Knudsen number; the first-order
+    response is Grad's (`grad_linearisation`), exact for Grad distributions, and the
+    network enters at second order in W only."""
+    from closure.nn.closure_net import ClosureNet, closure_targets, grad_linearisation
 
     torch.manual_seed(5)
     ae = MomentAutoencoder(4, grad=True)
     with torch.no_grad():
         M = ae.maxwell[None]
-        eq = closure_targets(ae, M, M)[0]
-        net = ClosureNet(4, ae.n_even, grad=True, equilibrium=eq)
-        out = net(torch.zeros(3, 4, dtype=torch.float64),
-                  torch.tensor([-4.0, -1.0, 2.0], dtype=torch.float64))
+        eq = closure_targets(ae, M)[0]
+        L = grad_linearisation(ae)
+        net = ClosureNet(4, ae.n_even, grad=True, equilibrium=eq, linear=L)
+        kn = torch.tensor([-4.0, -1.0, 2.0], dtype=torch.float64)
+        out = net(torch.zeros(3, 4, dtype=torch.float64), kn)
+        f = np.stack([grad_shape(0.3, 0.5), grad_shape(-0.2, 0.1)])
+        W = ae.encode(torch.as_tensor(f))
+        y = closure_targets(ae, f).numpy()
+        d = torch.randn(3, 4, dtype=torch.float64)
+        r1 = net(1e-2 * d, kn) - eq - 1e-2 * d @ torch.as_tensor(L).T
+        r2 = net(5e-3 * d, kn) - eq - 5e-3 * d @ torch.as_tensor(L).T
     np.testing.assert_allclose(out.numpy(), np.repeat(eq.numpy()[None], 3, axis=0), atol=1e-14)
+    np.testing.assert_allclose(y, eq.numpy() + W.numpy() @ L.T, atol=1e-12)
+    ratio = float(r1.abs().max() / r2.abs().max())
+    assert 3.5 < ratio < 4.5  # halving W quarters the network's part
