@@ -65,7 +65,7 @@ class LearnedSolver(FVSolver):
         n, dx = U.shape[1], self.dx
         Ug = self._ghosts(U)
         F, fields = self.system.flux(Ug, dx)
-        a = np.max(self.system.max_speed(Ug))
+        a = np.nanmax(self.system.max_speed(Ug))  # a NaN stays in its cell, to be located
         Fp, Fm = 0.5 * (F + a * Ug), 0.5 * (F - a * Ug)
         sp = _vanleer(Fp[:, 1:-1] - Fp[:, :-2], Fp[:, 2:] - Fp[:, 1:-1])  # Ug cells 1..n+2
         sm = _vanleer(Fm[:, 1:-1] - Fm[:, :-2], Fm[:, 2:] - Fm[:, 1:-1])

@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 
 import boltzmann as bz  # noqa: E402
 from boltzmann.io import atomic_h5, write_dataset, write_profiles  # noqa: E402
-from closure.fv import FVNumerics, FVSolver  # noqa: E402
+from closure.fv import FVNumerics, FVSolver, make_solver  # noqa: E402
 from closure.metrics import error_table, profile_errors  # noqa: E402
 from closure.shock_ode import nsf_shock  # noqa: E402
 
@@ -33,7 +33,8 @@ HERE = Path(__file__).resolve().parent
 LABELS = {"bgk": "BGK (Pr = 1)", "shakhov": "Shakhov (Pr = 2/3)", "esbgk": "ES-BGK (Pr = 2/3)"}
 COLORS = {"bgk": "tab:blue", "shakhov": "tab:red", "esbgk": "tab:green"}
 SYSTEM_STYLE = {"euler": (":", "tab:gray", "Euler"), "nsf": ("-", "black", "NSF"),
-                "grad13": ("-.", "tab:purple", "Grad 13"), "r13": ("--", "tab:orange", "R13")}
+                "grad13": ("-.", "tab:purple", "Grad 13"), "r13": ("--", "tab:orange", "R13"),
+                "learned": ("-", "tab:green", "learned")}
 PANELS = (("rho", r"$\rho/\rho_1$"), ("T", r"$T/T_1$"),
           ("sigma_xx", r"$\sigma_{xx}/(\rho_1 R T_1)$"),
           ("q_x", r"$q_x/(\rho_1 (R T_1)^{3/2})$"))
@@ -98,7 +99,7 @@ def moment_profile(system, mach, gas, tol, max_time):
     shock = bz.NormalShock(mach=mach, tol=tol, max_time=max_time)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the subshock warning is recorded in sol.info
-        sol = FVSolver(shock, gas, system, FVNumerics()).run()
+        sol = make_solver(shock, gas, system, FVNumerics()).run()
     return sol.x, sol.moments, sol.info | {"solution": sol}
 
 
