@@ -186,3 +186,15 @@ def test_cli_runs_a_learned_model_file(tmp_path):
         assert h5["U"].shape == (5, 40)
     assert main(["tube", "--sod", "--model", str(tmp_path / "none.pt"), "--out",
                  str(out)]) == 2
+
+
+def test_the_shipped_default_model_loads_and_is_exact_at_equilibrium():
+    from closure.nn.default import DEFAULT_MODEL, default_closure
+
+    lc = default_closure()
+    assert DEFAULT_MODEL.is_file() and lc.meta["collision_model"] == "shakhov"
+    assert lc.K >= 2 and len(lc.nets) >= 1 and len(lc.meta["data_hash"]) == 16
+    n0 = lc.nets[0]
+    out = lc.evaluator()(np.zeros((3, lc.K)), np.array([-5.0, -2.0, 0.0]))
+    np.testing.assert_allclose(out, np.repeat(n0.equilibrium.numpy()[None], 3, axis=0),
+                               atol=1e-13)
