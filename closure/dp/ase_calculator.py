@@ -1,10 +1,11 @@
-"""ASE calculator for a DeepPot (energy in eV, forces in eV/Angstrom)."""
+"""ASE calculator for a DeepPot or a DPEnsemble (energy in eV, forces in eV/Angstrom; an
+ensemble adds `max_devi_f`, the largest per-atom force deviation of its members)."""
 
 from ase.calculators.calculator import Calculator, all_changes
 
 
 class DPCalculator(Calculator):
-    implemented_properties = ["energy", "free_energy", "forces"]
+    implemented_properties = ["energy", "free_energy", "forces", "max_devi_f"]
 
     def __init__(self, model, **kwargs):
         super().__init__(**kwargs)
@@ -16,6 +17,8 @@ class DPCalculator(Calculator):
         pbc = bool(self.atoms.pbc.any())
         if pbc and not self.atoms.pbc.all():
             raise ValueError("DPCalculator: mixed periodicity is not supported")
-        energy, forces = self.model.evaluate(self.atoms.positions, types,
-                                             self.atoms.cell.array if pbc else None, pbc)
-        self.results = {"energy": energy, "free_energy": energy, "forces": forces}
+        out = self.model.evaluate(self.atoms.positions, types,
+                                  self.atoms.cell.array if pbc else None, pbc)
+        self.results = {"energy": out[0], "free_energy": out[0], "forces": out[1]}
+        if len(out) > 2:
+            self.results["max_devi_f"] = out[2]

@@ -208,3 +208,32 @@ def test_a_failing_label_is_reported_and_the_rest_kept():
         ["Cu"])
     assert len(frames) == 1 and len(good) == 1
     assert failed and failed[0][0] == 1
+
+
+def test_ensemble_deviation_and_trust_level_selection():
+    from ase import Atoms
+
+    from closure.dp.ase_calculator import DPCalculator
+    from closure.dp.ensemble import DPEnsemble, max_force_deviation, select
+
+    members = [small_model(seed) for seed in range(4)]
+    ens = DPEnsemble(members)
+    pos, types, cell = frame()
+    e, f, devi = ens.evaluate(pos, types, cell)
+    outs = [m.evaluate(pos, types, cell) for m in members]
+    forces = np.stack([o[1] for o in outs])
+    want = max(np.sqrt(np.mean([np.sum((forces[k, i] - forces[:, i].mean(0)) ** 2)
+                                for k in range(4)])) for i in range(len(pos)))
+    assert abs(devi - want) < 1e-15 and devi > 0
+    assert abs(e - np.mean([o[0] for o in outs])) < 1e-12
+    np.testing.assert_allclose(f, forces.mean(0), atol=1e-15)
+    assert max_force_deviation(np.repeat(forces[:1], 3, axis=0)) < 1e-17  # identical models
+    cats = select([0.01, 0.05, 0.0999, 0.1, 0.2, 0.35], 0.05, 0.3)
+    assert list(cats) == ["accurate", "candidate", "candidate", "candidate", "candidate",
+                          "failed"]
+    with pytest.raises(ValueError, match="trust_lo"):
+        select([0.1], 0.3, 0.2)
+    atoms = Atoms([ens.type_map[t] for t in types], positions=pos, cell=cell, pbc=True)
+    atoms.calc = DPCalculator(ens)
+    atoms.get_potential_energy()
+    assert abs(atoms.calc.results["max_devi_f"] - devi) < 1e-15
