@@ -7,7 +7,7 @@ request)."""
 
 import numpy as np
 
-ACCURATE, CANDIDATE, FAILED = "accurate", "candidate", "failed"
+from ..eelt.engine import classify
 
 
 class DPEnsemble:
@@ -42,5 +42,4 @@ def select(deviations, trust_lo, trust_hi):
     """The category of each frame's deviation (accurate / candidate / failed)."""
     if not 0.0 <= trust_lo < trust_hi:
         raise ValueError(f"need 0 <= trust_lo ({trust_lo}) < trust_hi ({trust_hi})")
-    d = np.asarray(deviations, dtype=float)
-    return np.where(d < trust_lo, ACCURATE, np.where(d < trust_hi, CANDIDATE, FAILED))
+    return classify(deviations, trust_lo, trust_hi)

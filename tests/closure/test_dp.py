@@ -237,3 +237,60 @@ def test_ensemble_deviation_and_trust_level_selection():
     atoms.calc = DPCalculator(ens)
     atoms.get_potential_energy()
     assert abs(atoms.calc.results["max_devi_f"] - devi) < 1e-15
+
+
+def test_a_tiny_eelt_run_grows_the_data_lowers_the_error_and_resumes(tmp_path):
+    """DP-GEN style on Cu with EMT labels: two iterations add labeled frames, the ensemble of
+    the last iteration has a smaller held-out force error than the first's, the log records
+    the selection, and a second engine on the same folder resumes without redoing work."""
+    from ase.build import bulk
+
+    from closure.dp.eelt import (
+        DeviationExaminer,
+        DPTrainer,
+        FrameStore,
+        LabelerAdapter,
+        MDExplorer,
+    )
+    from closure.dp.labelers import EMTLabeler
+    from closure.dp.train import TrainConfig, report
+    from closure.eelt import EELT, EELTConfig
+
+    hyper = {"type_map": ["Cu"], "rcut": 4.0, "rcut_smth": 2.0, "sel": (30,),
+             "embed": (8, 16), "axis": 4, "fit": (16, 16)}
+    start = bulk("Cu", "fcc", a=3.6, cubic=True).repeat((2, 2, 2))
+    parts = dict(
+        trainer=DPTrainer(hyper, members=2, config=TrainConfig(steps=600, validate_every=200,
+                                                               lr_start=3e-3)),
+        explorer=MDExplorer([start], temperatures=[600.0, 900.0], steps=40, every=4),
+        examiner=DeviationExaminer(), labeler=LabelerAdapter(EMTLabeler(), ["Cu"]),
+        store=FrameStore(), run_dir=tmp_path / "run", initial=emt_frames(3, 0))
+    cfg = EELTConfig(iterations=2, trust_lo=0.0, trust_hi=10.0, max_labels=6)
+    eelt = EELT(**parts, config=cfg)
+    log = eelt.run(progress=None)
+    assert [e["labeled"] for e in log] == [6, 6]
+    assert all(e["explored"] == 10 and e["candidate"] == 10 for e in log)
+    assert len(eelt.records()) == 3 + 12
+    from ase import units
+    from ase.calculators.emt import EMT
+    from ase.md.langevin import Langevin
+
+    from closure.dp.train import load
+
+    md = start.copy()  # held out: snapshots of EMT's own MD at the explored temperatures
+    md.calc = EMT()
+    dyn = Langevin(md, 1.0 * units.fs, temperature_K=900.0, friction=0.02,
+                   rng=np.random.default_rng(11))
+    snaps = []
+    for _ in range(5):
+        dyn.run(8)
+        snaps.append(md.copy())
+    held_out, _ = EMTLabeler().label(snaps, ["Cu"])
+
+    first = report(load(tmp_path / "run" / "iter_000" / "model_0.pt")[0], held_out)
+    last = report(load(tmp_path / "run" / "iter_001" / "model_0.pt")[0], held_out)
+    assert last["rmse_f"] < first["rmse_f"], (first, last)
+    assert last["rmse_e_per_atom"] < first["rmse_e_per_atom"], (first, last)
+    again = EELT(**parts, config=cfg)
+    assert again.run(progress=None) == log  # nothing left to do: no new training
+    assert len(again.records()) == 15
