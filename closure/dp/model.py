@@ -130,15 +130,22 @@ class DeepPot(nn.Module):
                 e = e.index_put((here,), self.fitting[t](D[here])[:, 0] + self.bias[t])
         return e
 
-    def evaluate(self, positions, types, cell=None, pbc=True):
+    def evaluate(self, positions, types, cell=None, pbc=True, virial=False):
         """(energy in eV, forces (nat, 3) in eV/Angstrom) as NumPy, for positions (nat, 3)
-        in Angstrom and integer types."""
+        in Angstrom and integer types; with `virial` also the virial -dE/d(strain) (3, 3)
+        in eV (positions and image shifts strained together, x -> x (1 + strain))."""
         nlist, shifts = self.neighbors(positions, types, cell, pbc)
         pos = torch.tensor(positions, dtype=torch.float64, requires_grad=True)
-        energy = self.atomic_energies(pos, torch.as_tensor(types), torch.as_tensor(nlist),
-                                      torch.as_tensor(shifts)).sum()
-        (grad,) = torch.autograd.grad(energy, pos)
-        return float(energy.detach()), -grad.numpy()
+        strain = torch.zeros(3, 3, dtype=torch.float64, requires_grad=virial)
+        deform = torch.eye(3, dtype=torch.float64) + strain
+        energy = self.atomic_energies(pos @ deform, torch.as_tensor(types),
+                                      torch.as_tensor(nlist),
+                                      torch.as_tensor(shifts) @ deform).sum()
+        if not virial:
+            (grad,) = torch.autograd.grad(energy, pos)
+            return float(energy.detach()), -grad.numpy()
+        grad, dstrain = torch.autograd.grad(energy, (pos, strain))
+        return float(energy.detach()), -grad.numpy(), -dstrain.numpy()
 
     def set_statistics(self, frames):
         """Descriptor normalisation per centre type from frames of (positions, types, cell)."""

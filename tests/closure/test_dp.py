@@ -294,3 +294,20 @@ def test_a_tiny_eelt_run_grows_the_data_lowers_the_error_and_resumes(tmp_path):
     again = EELT(**parts, config=cfg)
     assert again.run(progress=None) == log  # nothing left to do: no new training
     assert len(again.records()) == 15
+
+
+def test_stress_is_the_strain_derivative_of_the_energy():
+    """The calculator's stress equals ASE's finite-difference stress of the same model."""
+    from ase import Atoms
+
+    from closure.dp.ase_calculator import DPCalculator
+
+    m = small_model()
+    pos, types, cell = frame()
+    cell = cell + np.array([[0.0, 0.3, 0.1], [0.2, 0.0, -0.1], [0.0, 0.1, 0.0]])  # triclinic
+    atoms = Atoms([m.type_map[t] for t in types], positions=pos, cell=cell, pbc=True)
+    atoms.calc = DPCalculator(m)
+    stress = atoms.get_stress()
+    numeric = atoms.calc.calculate_numerical_stress(atoms, d=1e-5)
+    np.testing.assert_allclose(stress, numeric, atol=1e-9 + 1e-6 * np.abs(numeric).max())
+    assert np.abs(stress).max() > 1e-6
