@@ -26,6 +26,7 @@ from torch import nn
 
 from boltzmann.errors import InputError
 
+from .descriptors import DESCRIPTORS
 from .neighbors import neighbor_list
 
 
@@ -65,7 +66,7 @@ class DeepPot(nn.Module):
     embed: embedding widths (the last is M1); axis: M2; fit: fitting widths."""
 
     def __init__(self, type_map, rcut=6.0, rcut_smth=0.5, sel=(46, 92), embed=(25, 50, 100),
-                 axis=16, fit=(240, 240, 240)):
+                 axis=16, fit=(240, 240, 240), descriptor="se_e2_a"):
         super().__init__()
         if len(sel) != len(type_map):
             raise InputError(f"sel {tuple(sel)} needs one count per type of {type_map}")
@@ -78,8 +79,14 @@ class DeepPot(nn.Module):
         self.register_buffer("sel", torch.as_tensor(sel, dtype=torch.long))
         self.axis = axis
         nt = len(type_map)
+        if descriptor not in ("se_e2_a",) + tuple(DESCRIPTORS):
+            raise InputError(f"descriptor {descriptor!r}: choose se_e2_a or one of "
+                             f"{sorted(DESCRIPTORS)}")
+        self.descriptor = descriptor
         self.embedding = nn.ModuleList([_ResNet(1, embed) for _ in range(nt)])
-        self.fitting = nn.ModuleList([_ResNet(embed[-1] * axis, fit, 1) for _ in range(nt)])
+        n_in = {"se_e2_a": embed[-1] * axis, "raw": 3 * sum(sel),
+                "local_frame": 4 * sum(sel)}[descriptor]
+        self.fitting = nn.ModuleList([_ResNet(n_in, fit, 1) for _ in range(nt)])
         # per centre type: mean and std of s, std of the direction columns; energy bias
         self.register_buffer("davg", torch.zeros(nt, 4))
         self.register_buffer("dstd", torch.ones(nt, 4))
@@ -113,8 +120,13 @@ class DeepPot(nn.Module):
     def atomic_energies(self, pos, types, nlist, shifts):
         """Per-atom energies (nat,) in eV; pos (nat, 3) tensor, types (nat,) long tensor,
         nlist (nat, nsel) long tensor, shifts (nat, nsel, 3) tensor."""
-        R, mask = self.environment(pos, types, nlist, shifts)
         nat, nsel = nlist.shape
+        if self.descriptor != "se_e2_a":
+            mask = nlist >= 0
+            d = pos[nlist.clamp(min=0)] + shifts - pos[:, None, :]
+            D = DESCRIPTORS[self.descriptor](d, mask, self.sel.tolist())
+            return self._fit(D, types)
+        R, mask = self.environment(pos, types, nlist, shifts)
         G = torch.zeros(nat, nsel, self.embedding[0].layers[-1].out_features,
                         dtype=pos.dtype)
         start = 0
@@ -123,7 +135,11 @@ class DeepPot(nn.Module):
             start += n
         A = torch.einsum("inm,inc->imc", G, R) / nsel  # (nat, M1, 4)
         D = torch.einsum("imc,ikc->imk", A, A[:, :self.axis]).reshape(nat, -1)
-        e = torch.zeros(nat, dtype=pos.dtype)
+        return self._fit(D, types)
+
+    def _fit(self, D, types):
+        """Per-atom energies from descriptors D (nat, n) by the fitting net of each type."""
+        e = torch.zeros(D.shape[0], dtype=D.dtype)
         for t in range(len(self.type_map)):
             here = types == t
             if here.any():

@@ -118,7 +118,8 @@ def hyper(model):
     return {"type_map": model.type_map, "rcut": model.rcut, "rcut_smth": model.rcut_smth,
             "sel": model.sel.tolist(), "axis": model.axis,
             "embed": [la.out_features for la in model.embedding[0].layers],
-            "fit": [la.out_features for la in model.fitting[0].layers]}
+            "fit": [la.out_features for la in model.fitting[0].layers],
+            "descriptor": model.descriptor}
 
 
 def save(path, model, **meta):
@@ -131,6 +132,6 @@ def load(path):
     kind)."""
     meta, state = load_model(path, KIND)
     model = DeepPot(meta["type_map"], meta["rcut"], meta["rcut_smth"], meta["sel"],
-                    meta["embed"], meta["axis"], meta["fit"])
+                    meta["embed"], meta["axis"], meta["fit"], meta.get("descriptor", "se_e2_a"))
     model.load_state_dict(state)
     return model, meta

@@ -311,3 +311,26 @@ def test_stress_is_the_strain_derivative_of_the_energy():
     numeric = atoms.calc.calculate_numerical_stress(atoms, d=1e-5)
     np.testing.assert_allclose(stress, numeric, atol=1e-9 + 1e-6 * np.abs(numeric).max())
     assert np.abs(stress).max() > 1e-6
+
+
+@pytest.mark.parametrize("descriptor", ["raw", "local_frame"])
+def test_baseline_descriptors_have_the_symmetries_they_claim(descriptor):
+    """raw: translation and permutation invariant, not rotation invariant; local_frame: all
+    three, to round-off (its lack is smoothness, `docs/deep_potential.md`)."""
+    torch.manual_seed(0)
+    m = DeepPot(["O", "H"], rcut=RCUT, rcut_smth=RSMTH, sel=(12, 24), embed=(8, 16),
+                axis=4, fit=(16, 16), descriptor=descriptor)
+    pos, types, cell = frame()
+    E, F = m.evaluate(pos, types, cell)
+    perm = np.random.default_rng(3).permutation(len(pos))
+    assert abs(m.evaluate(pos[perm], types[perm], cell)[0] - E) < 1e-12
+    assert abs(m.evaluate(pos + 0.37, types, cell)[0] - E) < 1e-12
+    Q = rotation()
+    rotated = abs(m.evaluate(pos @ Q.T, types, cell @ Q.T)[0] - E)
+    assert (rotated < 1e-12) == (descriptor == "local_frame"), rotated
+    h = 1e-5  # forces are the exact gradient away from reorderings
+    p, q = pos.copy(), pos.copy()
+    p[2, 1] += h
+    q[2, 1] -= h
+    fd = -(m.evaluate(p, types, cell)[0] - m.evaluate(q, types, cell)[0]) / (2 * h)
+    assert abs(fd - F[2, 1]) < 1e-6 * max(1.0, abs(F[2, 1]))
