@@ -13,6 +13,10 @@ those in between, and writes its labels (atomically) before it is recorded as do
 `state.json`, so a killed run resumes at the first unfinished iteration without losing a
 labeled record.  It stops after `iterations` or once the accurate fraction of the explored
 candidates reaches `accurate_stop`.
+
+Labeling, the expensive step, can run on any `concurrent.futures.Executor` (a process pool
+on one machine; `dask.distributed.Client(...).get_executor()` when the work leaves it): the
+selected candidates go out in chunks and come back in order.
 """
 
 import json
@@ -49,9 +53,10 @@ def classify(deviations, trust_lo, trust_hi):
 
 class EELT:
     def __init__(self, trainer, explorer, examiner, labeler, store, run_dir, initial,
-                 config=EELTConfig()):
+                 config=EELTConfig(), executor=None, chunk=4):
         self.trainer, self.explorer, self.examiner = trainer, explorer, examiner
         self.labeler, self.store, self.config = labeler, store, config
+        self.executor, self.chunk = executor, max(1, int(chunk))
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.state_path = self.run_dir / "state.json"
@@ -67,6 +72,20 @@ class EELT:
         for entry in self.state["log"]:
             out += self.store.load(self.run_dir / entry["labels"])
         return out
+
+    def _label(self, chosen):
+        """(records, failed) of the chosen candidates, in chunks on the executor if any;
+        failure indices refer to `chosen`."""
+        if self.executor is None or len(chosen) <= self.chunk:
+            return self.labeler.label(chosen)
+        starts = range(0, len(chosen), self.chunk)
+        parts = self.executor.map(self.labeler.label,
+                                  [chosen[a:a + self.chunk] for a in starts])
+        records, failed = [], []
+        for a, (recs, fails) in zip(starts, parts):
+            records += recs
+            failed += [(a + i, reason) for i, reason in fails]
+        return records, failed
 
     def _save_state(self):
         text = json.dumps(self.state, indent=1)
@@ -87,7 +106,7 @@ class EELT:
             pool = np.flatnonzero(cats == CANDIDATE)
             rng = np.random.default_rng((cfg.seed, k))
             pick = rng.choice(pool, size=min(cfg.max_labels, pool.size), replace=False)
-            records, failed = self.labeler.label([candidates[i] for i in sorted(pick)])
+            records, failed = self._label([candidates[i] for i in sorted(pick)])
             labels = f"iter_{k:03d}/labels.h5"
             self.store.save(self.run_dir / labels, records)
             n = max(len(candidates), 1)

@@ -76,3 +76,25 @@ def test_resume_after_a_crash_keeps_every_label(tmp_path):
     log = eelt.run(progress=None)
     assert toy.trained[0] == (2, 5 + 6)  # resumed at iteration 2 with both earlier labels
     assert len(log) == 4 and len(eelt.records()) == 5 + 4 * 3
+
+
+class ChunkLabeler:
+    """Labels integers; 7 fails (a reference code that did not converge)."""
+
+    def label(self, candidates):
+        ok = [{"x": int(c)} for c in candidates if c != 7]
+        return ok, [(i, "SCF not converged") for i, c in enumerate(candidates) if c == 7]
+
+
+def test_labeling_on_a_process_pool_keeps_order_and_failures(tmp_path):
+    from concurrent.futures import ProcessPoolExecutor
+
+    toy = Toy()
+    cfg = EELTConfig(iterations=1, trust_lo=0.0, trust_hi=100.0, max_labels=20)
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        eelt = EELT(toy, toy, toy, ChunkLabeler(), JSONStore(), tmp_path / "run",
+                    [{"x": -1}], cfg, executor=pool, chunk=3)
+        log = eelt.run(progress=None)
+    assert [r["x"] for r in eelt.records()[1:]] == [c for c in range(20) if c != 7]
+    assert log[0]["labeled"] == 19
+    assert [tuple(f) for f in log[0]["label_failures"]] == [(7, "SCF not converged")]
