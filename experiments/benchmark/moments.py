@@ -1,7 +1,8 @@
 """Moment systems against the kinetic solver on the same case: Sod's tube on the same grid to
 the same final time, wall times measured in one run (compilation excluded by a warm-up, best
 of three), each system on the numba kernels and, for Euler and NSF, on the NumPy back end
-(the same scheme: a plain-NumPy baseline); and the NSF stationary Mach 5.5 shock from its ODE.
+(the same scheme: a plain-NumPy baseline); the shipped learned closure (NumPy, all four
+ensemble members and one); and the NSF stationary Mach 5.5 shock from its ODE.
 
     .venv/bin/python experiments/benchmark/moments.py [--nx 400] [--kn 1e-3]
 """
@@ -11,6 +12,7 @@ import time
 
 import boltzmann as bz
 from closure.fv import FVNumerics, FVSolver
+from closure.learned_fv import LearnedSolver
 from closure.shock_ode import nsf_shock
 
 
@@ -49,6 +51,16 @@ def main(argv=None):
         extra = f" + {extra} RKL2 stages" if extra else ""
         print(f"  {name:7s} ({how:13s}): {t * 1e3:7.1f} ms, {sol.info['steps']:5d} steps{extra}; "
               f"{t_kin / t:5.1f}x faster than kinetic")
+    for members in (None, 1):
+        def learned(members=members):
+            return LearnedSolver(tube, gas, numerics=FVNumerics(nx=args.nx),
+                                 members=members).run()
+
+        learned()
+        t, sol = timed(learned, repeat=3)
+        label = "all members" if members is None else f"{members} member"
+        print(f"  learned ({label:11s}): {t * 1e3:7.1f} ms, {sol.info['steps']:5d} steps; "
+              f"{t_kin / t:5.2f}x the kinetic speed")
     t_ode, _ = timed(lambda: nsf_shock(5.5, gas), repeat=5)
     print(f"NSF stationary Mach 5.5 shock (ODE): {t_ode * 1e3:.1f} ms")
 
