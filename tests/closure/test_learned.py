@@ -198,3 +198,16 @@ def test_the_shipped_default_model_loads_and_is_exact_at_equilibrium():
     out = lc.evaluator()(np.zeros((3, lc.K)), np.array([-5.0, -2.0, 0.0]))
     np.testing.assert_allclose(out, np.repeat(n0.equilibrium.numpy()[None], 3, axis=0),
                                atol=1e-13)
+
+
+def test_start_from_a_profile_sets_the_grad_moments():
+    from closure.shock_ode import nsf_shock
+
+    shock = bz.NormalShock(mach=2.0)
+    solver = LearnedSolver(shock, GAS, small_closure())
+    prof = nsf_shock(2.0, GAS)
+    solver.start_from(prof)
+    d = solver.system.diagnostics(solver.U, solver.dx)
+    for k in ("rho", "u", "T", "sigma_xx", "q_x"):
+        np.testing.assert_allclose(d[k], np.interp(solver.x, prof["x"], prof[k]), rtol=1e-12,
+                                   atol=1e-12)
