@@ -146,13 +146,20 @@ class ClosureNet(nn.Module):
         return self.equilibrium + W @ self.linear.T + (N @ W[:, :, None])[:, :, 0] * self.scale
 
 
+#: floor of the gradient Knudsen number (uniform states would give log10 0)
+KN_FLOOR = 1e-6
+
+
+def log_knudsen(mfp, rho, T, spacing):
+    """log10 of the gradient Knudsen number lambda (|d ln rho/dx| + |d ln T/dx|) of one
+    profile (central differences, `np.gradient` with the cell centres or their spacing),
+    floored at KN_FLOOR: the closure network's input, in training and in the solver."""
+    d = (np.abs(np.gradient(np.log(rho), spacing))
+         + np.abs(np.gradient(np.log(T), spacing)))
+    return np.log10(np.maximum(mfp * d, KN_FLOOR))
+
+
 def local_knudsen(run):
-    """log10 of the gradient Knudsen number lambda (|d ln rho/dx| + |d ln T/dx|) per
-    snapshot and cell of a dataset run, shape (ns, nx) (floored at 1e-6)."""
-    x = run["x"]
-    out = []
-    for s in range(run["rho"].shape[0]):
-        d = (np.abs(np.gradient(np.log(run["rho"][s]), x))
-             + np.abs(np.gradient(np.log(run["T"][s]), x)))
-        out.append(np.log10(np.maximum(run["mfp"][s] * d, 1e-6)))
-    return np.array(out)
+    """`log_knudsen` per snapshot and cell of a dataset run, shape (ns, nx)."""
+    return np.array([log_knudsen(run["mfp"][s], run["rho"][s], run["T"][s], run["x"])
+                     for s in range(run["rho"].shape[0])])

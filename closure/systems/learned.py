@@ -19,17 +19,15 @@ import numpy as np
 
 from boltzmann.gas import MFP_FACTOR
 
+from ..nn.closure_net import log_knudsen
 from ..nn.ensemble import EnvelopeWarning
 from .base import MomentSystem
-
-#: floor of the local Knudsen number (as in `closure.nn.closure_net.local_knudsen`)
-KN_FLOOR = 1e-6
 
 
 class LearnedSystem(MomentSystem):
     """The closed system of a LearnedClosure; `speed`: the wave-speed bound |u| + speed c
-    of the Rusanov flux (default: the model's `speed_bound`, else 4); `members`: how many
-    ensemble members to average (default all)."""
+    of the flux splitting (default 4); `members`: how many ensemble members to average
+    (default all)."""
 
     name = "learned"
 
@@ -43,7 +41,7 @@ class LearnedSystem(MomentSystem):
         self.variables = ("rho", "m", "E") + tuple(f"rhoW{k}" for k in range(self.K))
         self.evaluate = closure.evaluator(members)
         self.s = closure.production.numpy().copy()
-        self.speed = float(speed or closure.meta.get("speed_bound", 4.0))
+        self.speed = float(speed or 4.0)
         self._warned = False
 
     def from_primitive(self, rho, u, T):
@@ -74,11 +72,8 @@ class LearnedSystem(MomentSystem):
         return np.abs(u) + self.speed * np.sqrt(T)
 
     def log_knudsen(self, rho, T, dx):
-        """log10 of the gradient Knudsen number per cell, central differences (as in the
-        training data)."""
-        mfp = MFP_FACTOR * self.viscosity(T) / (rho * np.sqrt(T))
-        d = np.abs(np.gradient(np.log(rho), dx)) + np.abs(np.gradient(np.log(T), dx))
-        return np.log10(np.maximum(mfp * d, KN_FLOOR))
+        """log10 of the gradient Knudsen number per cell, as in the training data."""
+        return log_knudsen(MFP_FACTOR * self.viscosity(T) / (rho * np.sqrt(T)), rho, T, dx)
 
     def closure_terms(self, U, dx):
         """Fields and the ensemble-mean closure per cell: rho, u, T, W (K, n) and
