@@ -63,7 +63,8 @@ def _search(pos, types, cell, pbc_images, rcut, sel, offsets, nlist, shifts, cou
 
 def neighbor_list(positions, types, cell, rcut, sel, pbc=True):
     """(nlist (nat, sum(sel)) int, -1 where empty; shifts (nat, sum(sel), 3)) for positions
-    (nat, 3) in Angstrom, integer types (nat,), cell (3, 3) rows as lattice vectors.
+    (nat, 3) in Angstrom, integer types (nat,), cell (3, 3) rows as lattice vectors (None:
+    no periodic images, whatever `pbc` says).
     Neighbour j of atom i sits at positions[j] + shift - positions[i]."""
     pos = np.ascontiguousarray(positions, dtype=float)
     types = np.ascontiguousarray(types, dtype=np.int64)
@@ -71,7 +72,8 @@ def neighbor_list(positions, types, cell, rcut, sel, pbc=True):
     if types.size and (types.min() < 0 or types.max() >= sel.size):
         raise InputError(f"atom types must lie in 0..{sel.size - 1} (the model's sel has "
                          f"{sel.size} types); got {sorted(set(types.tolist()))}")
-    cell = np.ascontiguousarray(cell if cell is not None else np.eye(3), dtype=float)
+    pbc = pbc and cell is not None  # no cell: an isolated molecule or cluster
+    cell = np.ascontiguousarray(cell if cell is not None else np.zeros((3, 3)), dtype=float)
     images = image_range(cell, rcut) if pbc else np.zeros(3, dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sel)[:-1]]).astype(np.int64)
     nsel = int(sel.sum())

@@ -98,6 +98,21 @@ def test_neighbour_overflow_and_unknown_species_are_clear_errors():
         neighbor_list(pos, types + 1, cell, RCUT, np.array([12, 24]))
 
 
+def test_an_isolated_molecule_has_no_periodic_images():
+    """Without a cell a cluster is isolated: the same energy and forces as in a periodic box
+    wider than 2 rcut, and a dimer's atoms see only each other (a first version placed
+    cell-less atoms in a periodic unit cube)."""
+    m = small_model()
+    pos = np.array([[0.0, 0.0, 0.0], [0.96, 0.0, 0.0], [-0.24, 0.93, 0.0]]) + 5.0
+    types = np.array([0, 1, 1])
+    E, F = m.evaluate(pos, types, None)
+    Eb, Fb = m.evaluate(pos, types, np.eye(3) * (2 * RCUT + 2.0))
+    assert abs(E - Eb) < 1e-12
+    np.testing.assert_allclose(F, Fb, atol=1e-12)
+    nlist, _ = neighbor_list(pos[:2], np.array([0, 0]), None, RCUT, np.array([4, 4]))
+    assert list((nlist >= 0).sum(axis=1)) == [1, 1]
+
+
 def test_neighbour_list_matches_brute_force_with_images():
     pos, types, cell = frame(n=6, box=3.5)  # rcut > box: several images of one neighbour
     nlist, shifts = neighbor_list(pos, types, cell, RCUT, np.array([60, 120]))
