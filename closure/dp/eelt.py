@@ -2,6 +2,8 @@
 ensemble, explore by Langevin MD with it over a temperature schedule, examine by the max
 force deviation, label with a reference labeler, store frames in HDF5."""
 
+from dataclasses import replace
+
 import h5py
 import numpy as np
 
@@ -29,8 +31,7 @@ class DPTrainer:
         for m in range(self.members):
             torch.manual_seed(self.seed + m)
             model = DeepPot(**self.hyper)
-            fit(model, train, val, TrainConfig(**{**self.config.__dict__,
-                                                  "seed": self.seed + m}))
+            fit(model, train, val, replace(self.config, seed=self.seed + m))
             save(folder / f"model_{m}.pt", model, iteration=iteration, member=m,
                  trained_on=len(records))
             models.append(model)

@@ -103,11 +103,14 @@ class DeepPot(nn.Module):
     def neighbors(self, positions, types, cell, pbc=True):
         return neighbor_list(positions, types, cell, self.rcut, self.sel.numpy(), pbc)
 
+    @staticmethod
+    def vectors(pos, nlist, shifts):
+        """Neighbour vectors x_j + shift - x_i (nat, nsel, 3) and the slot mask (nat, nsel)."""
+        return pos[nlist.clamp(min=0)] + shifts - pos[:, None, :], nlist >= 0
+
     def environment(self, pos, types, nlist, shifts):
         """Normalised environment matrices (nat, nsel, 4) and the slot mask (nat, nsel)."""
-        mask = nlist >= 0
-        j = nlist.clamp(min=0)
-        d = pos[j] + shifts - pos[:, None, :]
+        d, mask = self.vectors(pos, nlist, shifts)
         r = torch.sqrt((d * d).sum(-1) + (~mask).double())  # 1 in empty slots (no 0/0)
         s = switch(r, self.rcut_smth, self.rcut) * mask
         R = torch.cat([s[..., None], s[..., None] * d / r[..., None]], dim=-1)
@@ -122,9 +125,8 @@ class DeepPot(nn.Module):
         nlist (nat, nsel) long tensor, shifts (nat, nsel, 3) tensor."""
         nat, nsel = nlist.shape
         if self.descriptor != "se_e2_a":
-            mask = nlist >= 0
-            d = pos[nlist.clamp(min=0)] + shifts - pos[:, None, :]
-            D = DESCRIPTORS[self.descriptor](d, mask, self.sel.tolist())
+            D = DESCRIPTORS[self.descriptor](*self.vectors(pos, nlist, shifts),
+                                             self.sel.tolist())
             return self._fit(D, types)
         R, mask = self.environment(pos, types, nlist, shifts)
         G = torch.zeros(nat, nsel, self.embedding[0].layers[-1].out_features,

@@ -34,8 +34,7 @@ class TrainConfig:
 def _prepared(model, frames):
     out = []
     for f in frames:
-        nlist, shifts = model.neighbors(f["positions"], f["types"], f.get("cell"),
-                                        f.get("cell") is not None)
+        nlist, shifts = model.neighbors(f["positions"], f["types"], f.get("cell"))
         out.append((torch.as_tensor(f["positions"], dtype=torch.float64),
                     torch.as_tensor(f["types"]), torch.as_tensor(nlist),
                     torch.as_tensor(shifts), float(f["energy"]),
@@ -52,8 +51,12 @@ def _predict(model, pos, types, nlist, shifts, create_graph):
 
 def report(model, frames):
     """RMSE of the energy per atom (eV) and of the force components (eV/Angstrom)."""
+    return _report(model, _prepared(model, frames))
+
+
+def _report(model, prepared):
     de, df, nf = [], [], 0
-    for pos, types, nlist, shifts, e, f in _prepared(model, frames):
+    for pos, types, nlist, shifts, e, f in prepared:
         energy, forces = _predict(model, pos, types, nlist, shifts, False)
         de.append((float(energy.detach()) - e) / len(pos))
         df.append(float(((forces - f) ** 2).sum()))
@@ -70,7 +73,7 @@ def fit(model: DeepPot, train, val, config=TrainConfig()):
     model.set_statistics([(f["positions"], f["types"], f.get("cell")) for f in train])
     nt = len(model.type_map)
     counts = [np.bincount(f["types"], minlength=nt) for f in train]
-    data = _prepared(model, train)
+    data, val_data = _prepared(model, train), _prepared(model, val)
     with torch.no_grad():  # the bias takes what the untrained networks leave
         model.bias.zero_()
         net = [float(model.atomic_energies(*d[:4]).sum()) for d in data]
@@ -96,7 +99,7 @@ def fit(model: DeepPot, train, val, config=TrainConfig()):
         loss.backward()
         opt.step()
         if (step + 1) % config.validate_every == 0 or step + 1 == config.steps:
-            r = report(model, val)
+            r = _report(model, val_data)
             history.append((step + 1, lr, r["rmse_e_per_atom"], r["rmse_f"]))
             score = r["rmse_f"] + r["rmse_e_per_atom"]
             if score < best:
