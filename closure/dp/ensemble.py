@@ -39,7 +39,6 @@ def max_force_deviation(forces):
 
 
 def select(deviations, trust_lo, trust_hi):
-    """The category of each frame's deviation (accurate / candidate / failed)."""
-    if not 0.0 <= trust_lo < trust_hi:
-        raise ValueError(f"need 0 <= trust_lo ({trust_lo}) < trust_hi ({trust_hi})")
+    """The category of each frame's deviation (accurate / candidate / failed): the engine's
+    `classify`."""
     return classify(deviations, trust_lo, trust_hi)

@@ -40,13 +40,17 @@ class EELTConfig:
     seed: int = 0
 
     def __post_init__(self):
-        if not 0.0 <= self.trust_lo < self.trust_hi:
-            raise ValueError(f"EELTConfig: need 0 <= trust_lo ({self.trust_lo}) < trust_hi "
-                             f"({self.trust_hi})")
+        check_trust(self.trust_lo, self.trust_hi)
+
+
+def check_trust(trust_lo, trust_hi):
+    if not 0.0 <= trust_lo < trust_hi:
+        raise ValueError(f"need 0 <= trust_lo ({trust_lo}) < trust_hi ({trust_hi})")
 
 
 def classify(deviations, trust_lo, trust_hi):
     """accurate (d < lo), candidate (lo <= d < hi) or failed (d >= hi) per deviation."""
+    check_trust(trust_lo, trust_hi)
     d = np.asarray(deviations, dtype=float)
     return np.where(d < trust_lo, ACCURATE, np.where(d < trust_hi, CANDIDATE, FAILED))
 

@@ -11,6 +11,7 @@ import torch
 import boltzmann as bz
 from boltzmann.errors import FileFormatError
 from closure import data
+from closure.fv import FVNumerics
 from closure.learned_fv import LearnedSolver
 from closure.moment_equations import frame_moments, moment_rhs
 from closure.nn import ClosureEnsemble, MomentAutoencoder
@@ -81,7 +82,7 @@ def test_flux_and_frame_terms_are_the_moment_equation():
     against the kinetic solver), and its production is the kinetic target's."""
     tube, sol, s = kinetic_snapshot()
     lc = small_closure()
-    solver = LearnedSolver(tube, GAS, lc, numerics=bz_numerics(80))
+    solver = LearnedSolver(tube, GAS, lc, numerics=FVNumerics(nx=80))
     system = solver.system
     f = np.stack([s["g"], s["h"]], axis=1)
     with torch.no_grad():
@@ -108,17 +109,11 @@ def test_flux_and_frame_terms_are_the_moment_equation():
         assert err < 5e-3 * np.abs(production).max(), (k, err)
 
 
-def bz_numerics(nx):
-    from closure.fv import FVNumerics
-
-    return FVNumerics(nx=nx)
-
-
 def test_conservation_on_a_periodic_domain():
     """Mass, momentum and energy of the closed system are conserved to round-off whatever
     the networks say (conservation form), here for an untrained closure."""
     wave = bz.PeriodicWave(amplitude=0.2, kn=0.05, mode="acoustic", t_end=0.05)
-    solver = LearnedSolver(wave, GAS, small_closure(K=4), bz_numerics(64))
+    solver = LearnedSolver(wave, GAS, small_closure(K=4), FVNumerics(nx=64))
     before = solver.U[:3].sum(axis=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EnvelopeWarning)
@@ -135,7 +130,7 @@ def test_reflection_symmetry_to_round_off():
     runs = []
     for a, b in ((left, right), (right, left)):
         tube = bz.ShockTube(a, b, t_end=0.04, kn=0.05)
-        solver = LearnedSolver(tube, GAS, small_closure(), bz_numerics(60))
+        solver = LearnedSolver(tube, GAS, small_closure(), FVNumerics(nx=60))
         solver.advance(tube.t_end)
         runs.append(solver.solution())
     one, two = runs
@@ -147,7 +142,7 @@ def test_reflection_symmetry_to_round_off():
 def test_envelope_warning_names_cell_and_distance():
     lc = small_closure()
     tube = bz.ShockTube.sod(kn=0.1)
-    solver = LearnedSolver(tube, GAS, lc, bz_numerics(40))
+    solver = LearnedSolver(tube, GAS, lc, FVNumerics(nx=40))
     solver.U[3, 17] = 5.0 * solver.U[0, 17]  # sigma^ = 5, far outside [-1, 1]
     with pytest.warns(EnvelopeWarning, match=r"cell 17 .* by \d+(\.\d+)? training standard"):
         solver.system.check(solver.U, 0.0, solver.x)
@@ -157,7 +152,7 @@ def test_the_navier_stokes_limit_is_kept_when_dt_exceeds_tau():
     """At Kn = 1e-4 (dt/tau about 50) the implicit production keeps sigma and q at their
     Chapman-Enskog values: -4/3 mu du/dx and -(15/4) mu dT/dx (Pr = 2/3) within 2 % (L2)."""
     wave = bz.PeriodicWave(amplitude=0.1, kn=1e-4, mode="acoustic", t_end=0.1)
-    solver = LearnedSolver(wave, GAS, small_closure(), bz_numerics(64))
+    solver = LearnedSolver(wave, GAS, small_closure(), FVNumerics(nx=64))
     solver.advance(wave.t_end)
     sol = solver.solution()
     mu = solver.system.viscosity(sol["T"])
