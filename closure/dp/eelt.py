@@ -39,27 +39,47 @@ class DPTrainer:
 
 
 class MDExplorer:
-    """Langevin MD from each starting structure (ase.Atoms) at temperatures[iteration]
-    (the last one repeats), `steps` steps of `timestep` fs, a snapshot every `every`."""
+    """MD with the ensemble's mean forces from each starting structure (ase.Atoms) at
+    temperatures[iteration] (the last one repeats), `steps` steps of `timestep` fs, a
+    snapshot every `every`: Langevin NVT, or with `pressures` (bar, per iteration like the
+    temperatures; periodic structures only) Berendsen NPT with isotropic cell scaling
+    (`compressibility` in 1/bar, `taut`/`taup` in fs)."""
 
     def __init__(self, structures, temperatures, steps=50, every=5, timestep=1.0,
-                 friction=0.02, seed=0):
+                 friction=0.02, seed=0, pressures=None, compressibility=1e-6, taut=100.0,
+                 taup=500.0):
         self.structures, self.temperatures = list(structures), list(temperatures)
         self.steps, self.every, self.timestep = steps, every, timestep
         self.friction, self.seed = friction, seed
+        self.pressures = None if pressures is None else list(pressures)
+        self.compressibility, self.taut, self.taup = compressibility, taut, taup
+        if self.pressures is not None and not all(s.pbc.all() for s in self.structures):
+            raise ValueError("MDExplorer: NPT (pressures) needs periodic structures")
 
-    def explore(self, models, iteration):
+    def _dynamics(self, atoms, T, iteration, s):
         from ase import units
         from ase.md.langevin import Langevin
+        from ase.md.nptberendsen import NPTBerendsen
 
+        dt = self.timestep * units.fs
+        if self.pressures is None:
+            return Langevin(atoms, dt, temperature_K=T, friction=self.friction,
+                            rng=np.random.default_rng((self.seed, iteration, s)))
+        from ase.md import thermalize_momenta
+
+        thermalize_momenta(atoms, T, rng=np.random.default_rng((self.seed, iteration, s)))
+        p = self.pressures[min(iteration, len(self.pressures) - 1)]
+        return NPTBerendsen(atoms, dt, temperature_K=T, pressure_au=p * units.bar,
+                            taut=self.taut * units.fs, taup=self.taup * units.fs,
+                            compressibility_au=self.compressibility / units.bar)
+
+    def explore(self, models, iteration):
         T = self.temperatures[min(iteration, len(self.temperatures) - 1)]
         out = []
         for s, start in enumerate(self.structures):
             atoms = start.copy()
             atoms.calc = DPCalculator(models)
-            dyn = Langevin(atoms, self.timestep * units.fs, temperature_K=T,
-                           friction=self.friction,
-                           rng=np.random.default_rng((self.seed, iteration, s)))
+            dyn = self._dynamics(atoms, T, iteration, s)
             for _ in range(self.steps // self.every):
                 dyn.run(self.every)
                 snap = atoms.copy()
@@ -87,7 +107,8 @@ class LabelerAdapter:
 
 class FrameStore:
     """Frames in one HDF5 file: per frame k the group frame_k with positions (Angstrom),
-    types, cell (absent when not periodic), energy (eV) and forces (eV/Angstrom)."""
+    types, cell (absent when not periodic), energy (eV), forces (eV/Angstrom) and virial
+    (eV, when labeled)."""
 
     def save(self, path, records):
         def fill(h5):
@@ -100,6 +121,8 @@ class FrameStore:
                     write_dataset(g, "cell", r["cell"], "Angstrom")
                 write_dataset(g, "energy", np.array(r["energy"]), "eV")
                 write_dataset(g, "forces", r["forces"], "eV/Angstrom")
+                if r.get("virial") is not None:
+                    write_dataset(g, "virial", r["virial"], "eV")
 
         return atomic_h5(path, fill)
 
@@ -112,7 +135,8 @@ class FrameStore:
                     raise FileFormatError(f"{path}: not an mlclosure.dp_frames file")
                 return [{"positions": g["positions"][()], "types": g["types"][()],
                          "cell": g["cell"][()] if "cell" in g else None,
-                         "energy": float(g["energy"][()]), "forces": g["forces"][()]}
+                         "energy": float(g["energy"][()]), "forces": g["forces"][()],
+                         **({"virial": g["virial"][()]} if "virial" in g else {})}
                         for _, g in sorted(h5.items())]
         except (OSError, KeyError) as exc:
             raise FileFormatError(f"{path}: unreadable frame file ({exc})") from exc

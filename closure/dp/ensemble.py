@@ -23,12 +23,14 @@ class DPEnsemble:
     def types_of(self, symbols):
         return self.models[0].types_of(symbols)
 
-    def evaluate(self, positions, types, cell=None, pbc=True):
-        """(mean energy, mean forces (nat, 3), max force deviation) of the members."""
-        out = [m.evaluate(positions, types, cell, pbc) for m in self.models]
-        energies = np.array([e for e, _ in out])
-        forces = np.stack([f for _, f in out])
-        return float(energies.mean()), forces.mean(axis=0), max_force_deviation(forces)
+    def evaluate(self, positions, types, cell=None, pbc=True, virial=False):
+        """(mean energy, mean forces (nat, 3), max force deviation) of the members, and with
+        `virial` their mean virial (3, 3) last."""
+        out = [m.evaluate(positions, types, cell, pbc, virial=virial) for m in self.models]
+        forces = np.stack([o[1] for o in out])
+        mean = (float(np.mean([o[0] for o in out])), forces.mean(axis=0),
+                max_force_deviation(forces))
+        return mean + (np.mean([o[2] for o in out], axis=0),) if virial else mean
 
 
 def max_force_deviation(forces):

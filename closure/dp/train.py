@@ -1,10 +1,14 @@
-"""Training of a DeepPot on labeled frames: energy + force loss with prefactors that move
+"""Training of a DeepPot on labeled frames: energy + force (+ virial) loss with prefactors that move
 with the learning rate, exponential learning-rate decay, validation with the best weights
 kept, and a `dp test`-like report [loss and schedule as in DeePMD-kit v2, Zeng et al.,
 J. Chem. Phys. 159, 054801 (2023): pref(t) = limit + (start - limit) lr(t) / lr(0)].
 
 A frame is a dict: positions (nat, 3) Angstrom, types (nat,), cell (3, 3) or None, energy
-(eV), forces (nat, 3) eV/Angstrom.
+(eV), forces (nat, 3) eV/Angstrom, and optionally virial (3, 3) eV (= -V stress).
+
+    loss = pref_e (dE/N)^2 + pref_f <|dF|^2>_components + pref_v <(dW/N)^2>_components,
+
+the virial term only on frames that carry a virial (DeePMD-kit's has_virial).
 """
 
 import copy
@@ -27,6 +31,7 @@ class TrainConfig:
     lr_stop: float = 1e-5
     pref_e: tuple = (0.02, 1.0)     # (start, limit), per-atom energy
     pref_f: tuple = (1000.0, 1.0)   # (start, limit), force components
+    pref_v: tuple = (0.0, 0.0)      # (start, limit), virial per atom; off by default
     validate_every: int = 100
     seed: int = 0
 
@@ -35,34 +40,47 @@ def _prepared(model, frames):
     out = []
     for f in frames:
         nlist, shifts = model.neighbors(f["positions"], f["types"], f.get("cell"))
+        virial = f.get("virial")
         out.append((torch.as_tensor(f["positions"], dtype=torch.float64),
                     torch.as_tensor(f["types"]), torch.as_tensor(nlist),
                     torch.as_tensor(shifts), float(f["energy"]),
-                    torch.as_tensor(f["forces"], dtype=torch.float64)))
+                    torch.as_tensor(f["forces"], dtype=torch.float64),
+                    None if virial is None else torch.as_tensor(virial, dtype=torch.float64)))
     return out
 
 
-def _predict(model, pos, types, nlist, shifts, create_graph):
+def _predict(model, pos, types, nlist, shifts, create_graph, virial=False):
+    """Energy, forces and (with `virial`) -dE/d(strain), the strain applied to positions and
+    image shifts together as in DeepPot.evaluate."""
     pos = pos.clone().requires_grad_(True)
-    energy = model.atomic_energies(pos, types, nlist, shifts).sum()
-    (grad,) = torch.autograd.grad(energy, pos, create_graph=create_graph)
-    return energy, -grad
+    strain = torch.zeros(3, 3, dtype=pos.dtype, requires_grad=virial)
+    deform = torch.eye(3, dtype=pos.dtype) + strain
+    energy = model.atomic_energies(pos @ deform, types, nlist, shifts @ deform).sum()
+    if not virial:
+        (grad,) = torch.autograd.grad(energy, pos, create_graph=create_graph)
+        return energy, -grad, None
+    grad, dstrain = torch.autograd.grad(energy, (pos, strain), create_graph=create_graph)
+    return energy, -grad, -dstrain
 
 
 def report(model, frames):
-    """RMSE of the energy per atom (eV) and of the force components (eV/Angstrom)."""
+    """RMSE of the energy per atom (eV), of the force components (eV/Angstrom) and, over
+    the frames that carry one, of the virial components per atom (eV; NaN when none)."""
     return _report(model, _prepared(model, frames))
 
 
 def _report(model, prepared):
-    de, df, nf = [], [], 0
-    for pos, types, nlist, shifts, e, f in prepared:
-        energy, forces = _predict(model, pos, types, nlist, shifts, False)
+    de, df, dv, nf = [], [], [], 0
+    for pos, types, nlist, shifts, e, f, v in prepared:
+        energy, forces, vir = _predict(model, pos, types, nlist, shifts, False, v is not None)
         de.append((float(energy.detach()) - e) / len(pos))
         df.append(float(((forces - f) ** 2).sum()))
         nf += f.numel()
+        if v is not None:
+            dv.append(((vir.detach() - v) / len(pos)).pow(2).mean().item())
     return {"rmse_e_per_atom": float(np.sqrt(np.mean(np.square(de)))),
-            "rmse_f": float(np.sqrt(sum(df) / nf))}
+            "rmse_f": float(np.sqrt(sum(df) / nf)),
+            "rmse_v_per_atom": float(np.sqrt(np.mean(dv))) if dv else float("nan")}
 
 
 def fit(model: DeepPot, train, val, config=TrainConfig()):
@@ -86,16 +104,20 @@ def fit(model: DeepPot, train, val, config=TrainConfig()):
     for step in range(config.steps):
         if not order:
             order = list(rng.permutation(len(data)))
-        pos, types, nlist, shifts, e, f = data[order.pop()]
+        pos, types, nlist, shifts, e, f, v = data[order.pop()]
         lr = config.lr_start * decay**step
         for group in opt.param_groups:
             group["lr"] = lr
         w = lr / config.lr_start
         pe = config.pref_e[1] + (config.pref_e[0] - config.pref_e[1]) * w
         pf = config.pref_f[1] + (config.pref_f[0] - config.pref_f[1]) * w
+        pv = config.pref_v[1] + (config.pref_v[0] - config.pref_v[1]) * w
+        use_v = v is not None and max(config.pref_v) > 0.0
         opt.zero_grad()
-        energy, forces = _predict(model, pos, types, nlist, shifts, True)
+        energy, forces, vir = _predict(model, pos, types, nlist, shifts, True, use_v)
         loss = pe * ((energy - e) / len(pos)) ** 2 + pf * ((forces - f) ** 2).mean()
+        if use_v:
+            loss = loss + pv * ((vir - v) / len(pos)).pow(2).mean()
         loss.backward()
         opt.step()
         if (step + 1) % config.validate_every == 0 or step + 1 == config.steps:

@@ -8,23 +8,31 @@ closure and the Deep Potential.  It knows only its protocols:
     store.save(path, records) / store.load(path) -> records
 
 Each iteration trains on every record so far, explores with the new ensemble, classifies the
-candidates by their deviation against trust_lo / trust_hi, labels a capped random subset of
-those in between, and writes its labels (atomically) before it is recorded as done in
-`state.json`, so a killed run resumes at the first unfinished iteration without losing a
-labeled record.  It stops after `iterations` or once the accurate fraction of the explored
-candidates reaches `accurate_stop`.
+candidates by their deviation against trust_lo / trust_hi and picks a capped random subset
+of those in between; the selection is written (atomically, `iter_k/selection.pkl`) before
+labeling starts.  Labeling goes out in chunks; each finished chunk is written at once
+(`iter_k/chunk_a.h5` with its failures in `chunk_a.json`), and the iteration's labels are
+gathered into `iter_k/labels.h5` before `state.json` records the iteration as done.  A run
+killed at any moment (SIGKILL included) therefore resumes where it stopped: a finished
+iteration is never redone, a selected iteration is not retrained, and a finished chunk is
+never labeled twice.  It stops after `iterations` or once the accurate fraction of the
+explored candidates reaches `accurate_stop`.
 
-Labeling, the expensive step, can run on any `concurrent.futures.Executor` (a process pool
-on one machine; `dask.distributed.Client(...).get_executor()` when the work leaves it): the
-selected candidates go out in chunks and come back in order.
+Labeling, the expensive step, can run on any `concurrent.futures.Executor`
+(`closure.eelt.executors`: a local process pool, or Dask distributed on a LocalCluster or a
+cluster's scheduler); chunks are written as they complete, in any order.
 """
 
 import json
+import pickle
+import time
+from concurrent.futures import as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
+from boltzmann.errors import FileFormatError
 from boltzmann.io import atomic_file
 
 ACCURATE, CANDIDATE, FAILED = "accurate", "candidate", "failed"
@@ -67,8 +75,16 @@ class EELT:
         init = self.run_dir / "initial.h5"
         if not init.exists():
             self.store.save(init, initial)
-        self.state = (json.loads(self.state_path.read_text()) if self.state_path.exists()
+        self.state = (read_state(self.run_dir) if self.state_path.exists()
                       else {"config": asdict(config), "log": []})
+        before = {k: v for k, v in self.state["config"].items() if k != "iterations"}
+        now = {k: v for k, v in asdict(config).items() if k != "iterations"}
+        if before != now:
+            changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
+            raise ValueError(f"{self.run_dir}: the run was started with another EELT config "
+                             f"(differs in {changed}); resume it with its own config or "
+                             f"start a new run folder")
+        self.state["config"] = asdict(config)
 
     def records(self):
         """Every labeled record so far: the initial data and each finished iteration's."""
@@ -77,19 +93,69 @@ class EELT:
             out += self.store.load(self.run_dir / entry["labels"])
         return out
 
-    def _label(self, chosen):
-        """(records, failed) of the chosen candidates, in chunks on the executor if any;
-        failure indices refer to `chosen`."""
-        if self.executor is None or len(chosen) <= self.chunk:
-            return self.labeler.label(chosen)
+    def _label(self, chosen, folder):
+        """(records, failed) of the chosen candidates, chunk by chunk on the executor if any,
+        each finished chunk written at once and skipped when it is already there; failure
+        indices refer to `chosen`."""
         starts = range(0, len(chosen), self.chunk)
-        parts = self.executor.map(self.labeler.label,
-                                  [chosen[a:a + self.chunk] for a in starts])
+
+        def path(a):
+            return folder / f"chunk_{a:05d}.h5"
+
+        def finish(a, result):
+            recs, fails = result
+            text = json.dumps([[a + int(i), str(reason)] for i, reason in fails])
+            atomic_file(folder / f"chunk_{a:05d}.json", lambda t: Path(t).write_text(text))
+            self.store.save(path(a), recs)  # written last: the chunk's completion mark
+
+        todo = [a for a in starts if not path(a).exists()]
+        if self.executor is None:
+            for a in todo:
+                finish(a, self.labeler.label(chosen[a:a + self.chunk]))
+        else:
+            futures = {self.executor.submit(self.labeler.label, chosen[a:a + self.chunk]): a
+                       for a in todo}
+            for fut in as_completed(futures):
+                finish(futures[fut], fut.result())
         records, failed = [], []
-        for a, (recs, fails) in zip(starts, parts):
-            records += recs
-            failed += [(a + i, reason) for i, reason in fails]
+        for a in starts:
+            records += self.store.load(path(a))
+            failed += [tuple(f) for f in
+                       json.loads((folder / f"chunk_{a:05d}.json").read_text())]
         return records, failed
+
+    def _select(self, k, folder):
+        """Train, explore, examine and pick the candidates of iteration k; written to
+        folder/selection.pkl, which a resumed run reads instead of doing it again."""
+        path = folder / "selection.pkl"
+        if path.exists():
+            with open(path, "rb") as fh:
+                return pickle.load(fh)
+        cfg, clock = self.config, time.perf_counter
+        t0 = clock()
+        data = self.records()
+        models = self.trainer.train(data, k, folder)
+        t1 = clock()
+        candidates = self.explorer.explore(models, k)
+        t2 = clock()
+        devi = np.asarray(self.examiner.examine(models, candidates), dtype=float)
+        t3 = clock()
+        cats = classify(devi, cfg.trust_lo, cfg.trust_hi)
+        pool = np.flatnonzero(cats == CANDIDATE)
+        rng = np.random.default_rng((cfg.seed, k))
+        pick = np.sort(rng.choice(pool, size=min(cfg.max_labels, pool.size), replace=False))
+        n = max(len(candidates), 1)
+        entry = {"iteration": k, "trained_on": len(data), "explored": len(candidates),
+                 "accurate": int((cats == ACCURATE).sum()), "candidate": int(pool.size),
+                 "failed": int((cats == FAILED).sum()),
+                 "fraction_accurate": float((cats == ACCURATE).sum()) / n,
+                 "max_deviation": float(devi.max()) if devi.size else 0.0,
+                 "deviations": devi.tolist(), "selected": pick.tolist(),
+                 "seconds": {"train": t1 - t0, "explore": t2 - t1, "examine": t3 - t2}}
+        selection = {"entry": entry, "chosen": [candidates[i] for i in pick]}
+        blob = pickle.dumps(selection)
+        atomic_file(path, lambda t: Path(t).write_bytes(blob), ".pkl")
+        return selection
 
     def _save_state(self):
         text = json.dumps(self.state, indent=1)
@@ -99,36 +165,40 @@ class EELT:
         """Iterate until done; returns the log (one dict per iteration)."""
         cfg = self.config
         for k in range(len(self.state["log"]), cfg.iterations):
-            if self.state.get("converged"):
+            if self.state.get("converged") is not None:
                 break
             folder = self.run_dir / f"iter_{k:03d}"
-            data = self.records()
-            models = self.trainer.train(data, k, folder)
-            candidates = self.explorer.explore(models, k)
-            devi = np.asarray(self.examiner.examine(models, candidates), dtype=float)
-            cats = classify(devi, cfg.trust_lo, cfg.trust_hi)
-            pool = np.flatnonzero(cats == CANDIDATE)
-            rng = np.random.default_rng((cfg.seed, k))
-            pick = rng.choice(pool, size=min(cfg.max_labels, pool.size), replace=False)
-            records, failed = self._label([candidates[i] for i in sorted(pick)])
+            selection = self._select(k, folder)
+            t0 = time.perf_counter()
+            records, failed = self._label(selection["chosen"], folder)
             labels = f"iter_{k:03d}/labels.h5"
             self.store.save(self.run_dir / labels, records)
-            n = max(len(candidates), 1)
-            entry = {"iteration": k, "trained_on": len(data), "explored": len(candidates),
-                     "accurate": int((cats == ACCURATE).sum()),
-                     "candidate": int(pool.size), "failed": int((cats == FAILED).sum()),
-                     "labeled": len(records), "label_failures": failed,
-                     "fraction_labeled": len(records) / n,
-                     "fraction_accurate": float((cats == ACCURATE).sum()) / n,
-                     "max_deviation": float(devi.max()) if devi.size else 0.0,
-                     "labels": labels}
+            entry = dict(selection["entry"])
+            entry["seconds"] = {**entry["seconds"], "label": time.perf_counter() - t0}
+            entry.update({"labeled": len(records), "label_failures": failed,
+                          "fraction_labeled": len(records) / max(entry["explored"], 1),
+                          "labels": labels})
             self.state["log"].append(entry)
             if entry["fraction_accurate"] >= cfg.accurate_stop:
                 self.state["converged"] = k
             self._save_state()
+            for stale in folder.glob("chunk_*"):
+                stale.unlink()
             if progress:
-                progress(f"EELT iteration {k}: trained on {len(data)}, explored "
-                         f"{len(candidates)}, accurate {entry['accurate']}, candidates "
+                progress(f"EELT iteration {k}: trained on {entry['trained_on']}, explored "
+                         f"{entry['explored']}, accurate {entry['accurate']}, candidates "
                          f"{entry['candidate']}, failed {entry['failed']}, labeled "
                          f"{len(records)}")
         return self.state["log"]
+
+
+def read_state(run_dir):
+    """The state.json of an EELT run folder (FileFormatError when missing or corrupt)."""
+    path = Path(run_dir) / "state.json"
+    try:
+        state = json.loads(path.read_text())
+        if not isinstance(state.get("log"), list) or not isinstance(state.get("config"), dict):
+            raise ValueError("no log or config")
+    except (OSError, ValueError, AttributeError) as exc:
+        raise FileFormatError(f"{path}: not a readable EELT state ({exc})") from exc
+    return state

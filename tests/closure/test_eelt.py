@@ -19,25 +19,44 @@ class JSONStore:
         return json.loads(Path(path).read_text())
 
 
-class Toy:
-    """Models = the number of records; candidates 0..19; deviation shrinks with the data."""
+class Crash(RuntimeError):
+    pass
 
-    def __init__(self, crash_at=None):
-        self.crash_at, self.trained = crash_at, []
+
+class Toy:
+    """Models = the number of records; candidates 0..19; deviation shrinks with the data.
+    `crash` = (stage, iteration[, chunk call]) raises Crash there, as a kill would;
+    `ledger` collects every labeled candidate across runs."""
+
+    def __init__(self, crash=None, ledger=None):
+        self.crash, self.trained = crash, []
+        self.ledger = [] if ledger is None else ledger
+        self.iteration, self.label_calls = None, 0
+
+    def _maybe_crash(self, stage):
+        c = self.crash
+        if c and c[0] == stage and c[1] == self.iteration and (
+                len(c) == 2 or c[2] == self.label_calls):
+            raise Crash(f"killed in {stage} of iteration {self.iteration}")
 
     def train(self, records, iteration, folder):
+        self.iteration, self.label_calls = iteration, 0
+        self._maybe_crash("train")
         self.trained.append((iteration, len(records)))
         return len(records)
 
     def explore(self, models, iteration):
+        self._maybe_crash("explore")
         return list(range(20))
 
     def examine(self, models, candidates):
+        self._maybe_crash("examine")
         return [c / 20.0 * 10.0 / models for c in candidates]
 
     def label(self, candidates):
-        if self.crash_at is not None and len(self.trained) - 1 == self.crash_at:
-            raise RuntimeError("labeler killed")
+        self._maybe_crash("label")
+        self.label_calls += 1
+        self.ledger += [int(c) for c in candidates]
         return [{"x": int(c)} for c in candidates], []
 
 
@@ -65,17 +84,44 @@ def test_selection_log_and_stop(tmp_path):
     assert log[-1]["fraction_accurate"] >= 0.25 and len(log) == 3  # stopped early
 
 
-def test_resume_after_a_crash_keeps_every_label(tmp_path):
-    crashing = Toy(crash_at=2)
-    with pytest.raises(RuntimeError, match="labeler killed"):
-        make(tmp_path, crashing).run(progress=None)
+@pytest.mark.parametrize("crash", [("train", 2), ("explore", 2), ("examine", 2),
+                                   ("label", 2, 0), ("label", 2, 2)])
+def test_resume_after_a_crash_loses_and_repeats_no_label(tmp_path, crash):
+    """A run killed in any stage of iteration 2 (labeling: before the first chunk and after
+    two of three chunks) resumes without losing a finished label or labeling one twice, and
+    ends with the same records as a run that was never killed."""
+    ledger = []
+    run = EELT(*[Toy(crash, ledger)] * 4, JSONStore(), tmp_path / "run", [{"x": -1}] * 5,
+               EELTConfig(iterations=4, trust_lo=0.2, trust_hi=0.8, max_labels=3), chunk=1)
+    with pytest.raises(Crash):
+        run.run(progress=None)
     state = json.loads((tmp_path / "run" / "state.json").read_text())
     assert len(state["log"]) == 2  # iterations 0 and 1 finished and recorded
-    toy = Toy()
-    eelt = make(tmp_path, toy)
+    toy = Toy(ledger=ledger)
+    eelt = EELT(*[toy] * 4, JSONStore(), tmp_path / "run", [{"x": -1}] * 5,
+                EELTConfig(iterations=4, trust_lo=0.2, trust_hi=0.8, max_labels=3), chunk=1)
     log = eelt.run(progress=None)
-    assert toy.trained[0] == (2, 5 + 6)  # resumed at iteration 2 with both earlier labels
+    selected = crash[0] == "label"  # iteration 2 had been selected: not trained again
+    assert toy.trained[0] == ((3, 5 + 9) if selected else (2, 5 + 6))
     assert len(log) == 4 and len(eelt.records()) == 5 + 4 * 3
+    fresh = make(tmp_path / "fresh", Toy())
+    fresh.run(progress=None)
+    assert eelt.records() == fresh.records()
+    labeled_after_iteration_1 = ledger[6:]
+    assert sorted(labeled_after_iteration_1) == sorted(r["x"] for r in eelt.records()[11:])
+    assert not list((tmp_path / "run").glob("iter_*/chunk_*"))
+
+
+def test_a_corrupt_state_or_another_config_is_refused(tmp_path):
+    from boltzmann.errors import FileFormatError
+
+    make(tmp_path, Toy()).run(progress=None)
+    with pytest.raises(ValueError, match="another EELT config.*trust_hi"):
+        make(tmp_path, Toy(), trust_hi=0.9)
+    make(tmp_path, Toy(), iterations=6).run(progress=None)  # extending a run is allowed
+    (tmp_path / "run" / "state.json").write_text('{"log": [')
+    with pytest.raises(FileFormatError, match="state.json"):
+        make(tmp_path, Toy())
 
 
 class ChunkLabeler:
@@ -86,15 +132,25 @@ class ChunkLabeler:
         return ok, [(i, "SCF not converged") for i, c in enumerate(candidates) if c == 7]
 
 
-def test_labeling_on_a_process_pool_keeps_order_and_failures(tmp_path):
-    from concurrent.futures import ProcessPoolExecutor
+@pytest.mark.parametrize("kind", ["process", "dask"])
+def test_executors_keep_order_and_failures(tmp_path, kind):
+    """A process pool and Dask distributed on a real LocalCluster give the same labels, in
+    the same order, with the same failure, as labeling in this process."""
+    from closure.eelt import local_executor
 
-    toy = Toy()
     cfg = EELTConfig(iterations=1, trust_lo=0.0, trust_hi=100.0, max_labels=20)
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        eelt = EELT(toy, toy, toy, ChunkLabeler(), JSONStore(), tmp_path / "run",
-                    [{"x": -1}], cfg, executor=pool, chunk=3)
-        log = eelt.run(progress=None)
-    assert [r["x"] for r in eelt.records()[1:]] == [c for c in range(20) if c != 7]
-    assert log[0]["labeled"] == 19
-    assert [tuple(f) for f in log[0]["label_failures"]] == [(7, "SCF not converged")]
+    runs = {}
+    for name in ("serial", kind):
+        toy = Toy()
+        with local_executor(name, workers=2) as pool:
+            eelt = EELT(toy, toy, toy, ChunkLabeler(), JSONStore(), tmp_path / name,
+                        [{"x": -1}], cfg, executor=pool, chunk=3)
+            log = eelt.run(progress=None)
+        runs[name] = (eelt.records(), log[0]["label_failures"])
+    assert runs[kind] == runs["serial"]
+    records, failures = runs[kind]
+    assert [r["x"] for r in records[1:]] == [c for c in range(20) if c != 7]
+    assert [tuple(f) for f in failures] == [(7, "SCF not converged")]
+    with pytest.raises(ValueError, match="unknown executor"):
+        with local_executor("mpi"):
+            pass
