@@ -5,6 +5,8 @@
     python -m closure tube --sod --kn 1e-3 --model euler --out sod_euler.h5
     python -m closure shock --mach 5.5 --model learned --out learned.h5   # shipped closure
     python -m closure tube --sod --kn 0.1 --model my_closure.pt --out sod.h5  # a model file
+    python -m closure eelt run config.toml --out RUN      # concurrent learning (closure.cli_eelt)
+    python -m closure dp test model.pt frames.h5
 """
 
 import argparse
@@ -17,6 +19,7 @@ from boltzmann.cli import add_problem_parsers, problem_from_args
 from boltzmann.errors import FileFormatError, InputError, SolutionError
 from boltzmann.io import write_profiles
 
+from . import cli_eelt
 from .fv import FVNumerics, make_solver
 from .shock_ode import nsf_shock
 from .systems import SYSTEMS
@@ -25,7 +28,8 @@ from .systems import SYSTEMS
 def build_parser():
     ap = argparse.ArgumentParser(prog="python -m closure", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    s, t = add_problem_parsers(ap.add_subparsers(dest="command", required=True))
+    sub = ap.add_subparsers(dest="command", required=True)
+    s, t = add_problem_parsers(sub)
     s.add_argument("--ode", action="store_true",
                    help="NSF only: integrate the shock ODE instead of time marching")
     for p in (s, t):
@@ -36,11 +40,18 @@ def build_parser():
         p.add_argument("--omega", type=float, default=0.5)
         p.add_argument("--cfl", type=float, default=0.5)
         p.add_argument("--out", required=True)
+    cli_eelt.add_parsers(sub)
     return ap
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    if args.command in ("eelt", "dp"):
+        try:
+            return cli_eelt.main(args)
+        except (InputError, FileFormatError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     try:
         gas = Gas(omega=args.omega)
         problem = problem_from_args(args, gas)

@@ -70,8 +70,12 @@ class _ASELabeler(Labeler):
     def compute(self, atoms):
         a = atoms.copy()
         a.calc = self.calculator()
-        energy, forces = a.get_potential_energy(), a.get_forces()
-        virial = _virial_from_stress(a) if a.pbc.all() else None
+        try:
+            energy, forces = a.get_potential_energy(), a.get_forces()
+            virial = _virial_from_stress(a) if a.pbc.all() else None
+        finally:
+            if hasattr(a.calc, "clean"):  # LAMMPSlib: close the LAMMPS instance
+                a.calc.clean()
         return energy, forces, virial
 
 
@@ -136,7 +140,7 @@ class LAMMPSLabeler(_ASELabeler):
         pot = lammps_potentials()
         return LAMMPSlib(lmpcmds=[c.format(pot=pot) for c in self.commands],
                          atom_types={e: k + 1 for k, e in enumerate(self.elements)},
-                         log_file=None, keep_alive=False)
+                         log_file=None)
 
     def compute(self, atoms):
         missing = set(atoms.get_chemical_symbols()) - set(self.elements)

@@ -1,0 +1,117 @@
+"""Command line of the concurrent-learning runs and the Deep Potential:
+
+    closure eelt run config.toml --out RUN   start (or continue) a run; the config is kept
+                                             in RUN/config.toml
+    closure eelt resume RUN                  continue a killed or finished run (more
+                                             iterations: raise [eelt] iterations there)
+    closure eelt status RUN                  a table of the iterations
+    closure dp test MODEL FRAMES.h5          a `dp test`-like report of a model file
+
+`closure dp run|resume|status` are the same as `closure eelt ...`.  The config's top-level
+`kind` chooses the adapters (only "dp", DP-GEN for a Deep Potential, so far; see
+closure.dp.dpgen for its tables).
+"""
+
+import shutil
+import tomllib
+from pathlib import Path
+
+from boltzmann.errors import FileFormatError
+
+from .eelt import local_executor, read_state
+
+
+def _builders():
+    from .dp.dpgen import build
+
+    return {"dp": build}
+
+
+def add_parsers(sub):
+    for name in ("eelt", "dp"):
+        p = sub.add_parser(name, help="concurrent learning (EELT) runs" if name == "eelt"
+                           else "Deep Potential: EELT runs (DP-GEN) and model tests")
+        cmds = p.add_subparsers(dest="action", required=True)
+        r = cmds.add_parser("run", help="start a run from a TOML config")
+        r.add_argument("config", type=Path)
+        r.add_argument("--out", type=Path, required=True, help="run folder")
+        cmds.add_parser("resume", help="continue a run").add_argument("run", type=Path)
+        cmds.add_parser("status", help="table of a run's iterations").add_argument(
+            "run", type=Path)
+        if name == "dp":
+            t = cmds.add_parser("test", help="RMSE of a model file on frames (HDF5)")
+            t.add_argument("model", type=Path)
+            t.add_argument("frames", type=Path)
+
+
+def read_config(path):
+    try:
+        return tomllib.loads(Path(path).read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise FileFormatError(f"{path}: not a readable TOML config ({exc})") from exc
+
+
+def status_table(run):
+    state = read_state(run)
+    rows = ["| iteration | trained on | explored | accurate | candidates | failed | labeled |"
+            " label failures | fraction labeled | train s | explore s | label s |",
+            "|---" * 12 + "|"]
+    for e in state["log"]:
+        sec = e.get("seconds", {})
+        rows.append(f"| {e['iteration']} | {e['trained_on']} | {e['explored']} | "
+                    f"{e['accurate']} | {e['candidate']} | {e['failed']} | {e['labeled']} | "
+                    f"{len(e['label_failures'])} | {e['fraction_labeled']:.3f} | "
+                    f"{sec.get('train', float('nan')):.1f} | "
+                    f"{sec.get('explore', float('nan')):.1f} | "
+                    f"{sec.get('label', float('nan')):.1f} |")
+    done = len(state["log"])
+    total = state["config"]["iterations"]
+    tail = (f"converged at iteration {state['converged']}" if state.get("converged") is not None
+            else f"{done} of {total} iterations done")
+    explored = sum(e["explored"] for e in state["log"])
+    labeled = sum(e["labeled"] for e in state["log"])
+    if explored:
+        tail += f"; {labeled} of {explored} explored labeled ({labeled / explored:.1%})"
+    return "\n".join(rows) + "\n\n" + tail
+
+
+def run_eelt(config, run_dir):
+    kind = config.get("kind", "dp")
+    builders = _builders()
+    if kind not in builders:
+        raise FileFormatError(f"config kind {kind!r}: choose one of {sorted(builders)}")
+    ex = config.get("executor", {})
+    with local_executor(ex.get("kind", "serial"), ex.get("workers", 2),
+                        ex.get("address")) as executor:
+        builders[kind](config, run_dir, executor).run()
+    return status_table(run_dir)
+
+
+def main(args):
+    if args.action == "status":
+        print(status_table(args.run))
+    elif args.action == "test":
+        from .dp.eelt import FrameStore
+        from .dp.train import load, report
+
+        model, meta = load(args.model)
+        r = report(model, FrameStore().load(args.frames))
+        print(f"{args.model} ({meta['type_map']}) on {args.frames}: energy RMSE "
+              f"{r['rmse_e_per_atom'] * 1e3:.3f} meV/atom, force RMSE {r['rmse_f']:.4f} "
+              f"eV/Angstrom, virial RMSE {r['rmse_v_per_atom'] * 1e3:.3f} meV/atom")
+    else:
+        run = args.out if args.action == "run" else args.run
+        kept = Path(run) / "config.toml"
+        if args.action == "run":
+            text = Path(args.config).read_text()
+            read_config(args.config)
+            if kept.exists() and kept.read_text() != text:
+                raise FileFormatError(f"{run} holds a run of another config; use "
+                                      f"`resume {run}` or another --out")
+            Path(run).mkdir(parents=True, exist_ok=True)
+            if not kept.exists():
+                shutil.copyfile(args.config, kept)
+        elif not kept.exists():
+            raise FileFormatError(f"{run}: no config.toml, not an EELT run folder")
+        print(run_eelt(read_config(kept), run))
+    return 0
