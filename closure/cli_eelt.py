@@ -5,7 +5,7 @@
     closure eelt resume RUN                  continue a killed or finished run (more
                                              iterations: raise [eelt] iterations there)
     closure eelt status RUN                  a table of the iterations
-    closure dp test MODEL FRAMES.h5          a `dp test`-like report of a model file
+    closure dp test MODEL FRAMES.h5 [--plot parity.png]   `dp test`: RMSEs, parity plot
 
 `closure dp run|resume|status` are the same as `closure eelt ...`.  The config's top-level
 `kind` chooses the adapters (only "dp", DP-GEN for a Deep Potential, so far; see
@@ -42,6 +42,7 @@ def add_parsers(sub):
             t = cmds.add_parser("test", help="RMSE of a model file on frames (HDF5)")
             t.add_argument("model", type=Path)
             t.add_argument("frames", type=Path)
+            t.add_argument("--plot", type=Path, help="write a parity plot (PNG) here")
 
 
 def read_config(path):
@@ -99,6 +100,10 @@ def main(args):
         print(f"{args.model} ({meta['type_map']}) on {args.frames}: energy RMSE "
               f"{r['rmse_e_per_atom'] * 1e3:.3f} meV/atom, force RMSE {r['rmse_f']:.4f} "
               f"eV/Angstrom, virial RMSE {r['rmse_v_per_atom'] * 1e3:.3f} meV/atom")
+        if args.plot:
+            from .dp.plots import parity_plot
+
+            print(f"wrote {parity_plot(model, FrameStore().load(args.frames), args.plot)}")
     else:
         run = args.out if args.action == "run" else args.run
         kept = Path(run) / "config.toml"

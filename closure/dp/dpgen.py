@@ -3,7 +3,8 @@ command line or an experiment; the library parses no files).  Sections and their
 
     [system]   labeler ("emt" | "lammps" | "pyscf"), labeler_options (a table),
                type_map, structure (a table: kind = "bulk" with element, crystal, a, cubic,
-               repeat, substitute = {element = count}; or kind = "molecule" with name;
+               repeat, substitute = {element = count}; kind = "molecule" with name;
+               kind = "collection" with collection and name, e.g. s22 Water_dimer;
                or kind = "file" with path), starts, rattle (Angstrom), strain (relative
                cell scaling of the initial frames), initial_frames (per start)
     [model]    DeepPot hyperparameters: rcut, rcut_smth, sel, embed, axis, fit, members
@@ -45,9 +46,14 @@ def structure(spec):
         return atoms
     if kind == "molecule":
         return molecule(spec["name"])
+    if kind == "collection":
+        import ase.collections
+
+        return getattr(ase.collections, spec["collection"])[spec["name"]]
     if kind == "file":
         return read(spec["path"])
-    raise ValueError(f"[system.structure] kind {kind!r}: choose bulk, molecule or file")
+    raise ValueError(f"[system.structure] kind {kind!r}: choose bulk, molecule, collection "
+                     "or file")
 
 
 def starts_and_initial(system, seed):

@@ -12,12 +12,14 @@ from boltzmann.io import atomic_h5, write_dataset
 from .ase_calculator import DPCalculator
 from .ensemble import DPEnsemble
 from .model import DeepPot
-from .train import TrainConfig, fit, save
+from .train import TrainConfig, fit, load, save
 
 
 class DPTrainer:
     """`members` DeepPots of the given hyperparameters (seeds seed + m), trained from
-    scratch on all records; every tenth record (at least one) validates."""
+    scratch on all records; every tenth record (at least one) validates.  A member already
+    saved in the folder is loaded, and one killed mid-training continues from its
+    checkpoint, so a resumed EELT iteration does not train again what it had trained."""
 
     def __init__(self, hyper, members=4, config=TrainConfig(), seed=0):
         self.hyper, self.members, self.config, self.seed = dict(hyper), members, config, seed
@@ -29,11 +31,15 @@ class DPTrainer:
         train = [r for k, r in enumerate(records) if k % 10] or records
         models = []
         for m in range(self.members):
+            path, ckpt = folder / f"model_{m}.pt", folder / f"model_{m}.ckpt"
+            if path.exists():
+                models.append(load(path)[0])
+                continue
             torch.manual_seed(self.seed + m)
             model = DeepPot(**self.hyper)
-            fit(model, train, val, replace(self.config, seed=self.seed + m))
-            save(folder / f"model_{m}.pt", model, iteration=iteration, member=m,
-                 trained_on=len(records))
+            fit(model, train, val, replace(self.config, seed=self.seed + m), checkpoint=ckpt)
+            save(path, model, iteration=iteration, member=m, trained_on=len(records))
+            ckpt.unlink(missing_ok=True)
             models.append(model)
         return DPEnsemble(models)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from ase import units
+from ase.calculators.calculator import Calculator, all_changes
 
 
 class LabelFailure(RuntimeError):
@@ -32,6 +33,10 @@ class Labeler:
 
     def compute(self, atoms):
         raise NotImplementedError
+
+    def calculator(self):
+        """An ASE calculator of this reference (for MD or relaxations driven by it)."""
+        return LabelerCalculator(self)
 
     def label(self, atoms_list, type_map):
         frames, failed = [], []
@@ -55,6 +60,24 @@ class Labeler:
                 frame["virial"] = np.asarray(virial, float)
             frames.append(frame)
         return frames, failed
+
+
+class LabelerCalculator(Calculator):
+    """A labeler as an ASE calculator: energy, forces, and stress where it gives a virial."""
+
+    implemented_properties = ["energy", "free_energy", "forces", "stress"]
+
+    def __init__(self, labeler, **kwargs):
+        super().__init__(**kwargs)
+        self.labeler = labeler
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        super().calculate(atoms, properties, system_changes)
+        energy, forces, virial = self.labeler.compute(self.atoms)
+        self.results = {"energy": energy, "free_energy": energy, "forces": forces}
+        if virial is not None:
+            s = -np.asarray(virial) / self.atoms.get_volume()
+            self.results["stress"] = s.flat[[0, 4, 8, 5, 2, 1]]
 
 
 def _virial_from_stress(atoms):

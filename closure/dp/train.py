@@ -12,11 +12,14 @@ the virial term only on frames that carry a virial (DeePMD-kit's has_virial).
 """
 
 import copy
+import os
 import time
 from dataclasses import dataclass
 
 import numpy as np
 import torch
+
+from boltzmann.io import atomic_file
 
 from ..nn.modelfile import load_model, save_model
 from .model import DeepPot
@@ -83,9 +86,12 @@ def _report(model, prepared):
             "rmse_v_per_atom": float(np.sqrt(np.mean(dv))) if dv else float("nan")}
 
 
-def fit(model: DeepPot, train, val, config=TrainConfig()):
+def fit(model: DeepPot, train, val, config=TrainConfig(), checkpoint=None):
     """Train in place on frames (one frame a step, shuffled); returns the record with the
-    validation history.  Sets the descriptor statistics and energy bias from `train` first."""
+    validation history.  Sets the descriptor statistics and energy bias from `train` first.
+    With a `checkpoint` path the state (weights, optimiser, step, best weights, history,
+    frame order) is written atomically at every validation, and a later call with the same
+    path, frames and config continues from it, ending where an uninterrupted run ends."""
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     model.set_statistics([(f["positions"], f["types"], f.get("cell")) for f in train])
@@ -100,8 +106,15 @@ def fit(model: DeepPot, train, val, config=TrainConfig()):
     decay = (config.lr_stop / config.lr_start) ** (1.0 / max(config.steps, 1))
     best, best_state, history = np.inf, None, []
     t0 = time.perf_counter()
-    order = []
-    for step in range(config.steps):
+    order, start = [], 0
+    if checkpoint is not None and os.path.exists(checkpoint):
+        ck = torch.load(checkpoint, weights_only=False)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        start, best, best_state = ck["step"], ck["best"], ck["best_state"]
+        history, order = ck["history"], ck["order"]
+        rng.bit_generator.state = ck["rng"]
+    for step in range(start, config.steps):
         if not order:
             order = list(rng.permutation(len(data)))
         pos, types, nlist, shifts, e, f, v = data[order.pop()]
@@ -126,6 +139,11 @@ def fit(model: DeepPot, train, val, config=TrainConfig()):
             score = r["rmse_f"] + r["rmse_e_per_atom"]
             if score < best:
                 best, best_state = score, copy.deepcopy(model.state_dict())
+            if checkpoint is not None:
+                state = {"model": model.state_dict(), "optimizer": opt.state_dict(),
+                         "step": step + 1, "best": best, "best_state": best_state,
+                         "history": history, "order": order, "rng": rng.bit_generator.state}
+                atomic_file(checkpoint, lambda tmp, s=state: torch.save(s, tmp), ".pt")
     if best_state is not None:
         model.load_state_dict(best_state)
     # forces do not see a constant per type: refit the bias on what the energies miss

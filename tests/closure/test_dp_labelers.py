@@ -145,3 +145,57 @@ def test_npt_exploration_changes_the_volume_towards_the_pressure():
     assert snaps[-1].get_volume() < 0.99 * v0
     with pytest.raises(ValueError, match="periodic"):
         MDExplorer([molecule("H2O")], [300.0], pressures=[1.0])
+
+
+def test_training_resumes_from_its_checkpoint_to_the_same_weights(tmp_path, monkeypatch):
+    """A fit killed after its first validation and run again with the same checkpoint ends
+    with the same weights as an uninterrupted fit; the parity plot is written."""
+    import closure.dp.train as train_mod
+    from closure.dp.model import DeepPot
+    from closure.dp.plots import parity_plot
+    from closure.dp.train import TrainConfig, fit
+
+    frames, _ = LAMMPSLabeler("AlMg").label([almg(seed=k) for k in range(5)], ["Al", "Mg"])
+    cfg = TrainConfig(steps=40, validate_every=20, lr_start=3e-3)
+
+    def model():
+        torch.manual_seed(0)
+        return DeepPot(["Al", "Mg"], rcut=4.5, rcut_smth=2.5, sel=(50, 16), embed=(4, 8),
+                       axis=4, fit=(8,))
+
+    whole = model()
+    fit(whole, frames[:4], frames[4:], cfg)
+    report, calls = train_mod._report, []
+
+    def killed_at_second_validation(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt("killed")
+        return report(*args)
+
+    ckpt = tmp_path / "m.ckpt"
+    monkeypatch.setattr(train_mod, "_report", killed_at_second_validation)
+    with pytest.raises(KeyboardInterrupt):
+        fit(model(), frames[:4], frames[4:], cfg, checkpoint=ckpt)
+    monkeypatch.setattr(train_mod, "_report", report)
+    resumed = model()
+    fit(resumed, frames[:4], frames[4:], cfg, checkpoint=ckpt)
+    for (name, a), b in zip(whole.state_dict().items(), resumed.state_dict().values()):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-12, msg=name)
+    assert parity_plot(resumed, frames, tmp_path / "parity.png").stat().st_size > 10_000
+
+
+def test_a_labeler_drives_ase_as_a_calculator():
+    """LAMMPS through the labeler's calculator: the stress equals -virial / V and a short
+    BFGS relaxation lowers the energy."""
+    from ase.optimize import BFGS
+
+    lab = LAMMPSLabeler("AlMg")
+    atoms = almg()
+    (frame,), _ = lab.label([atoms], ["Al", "Mg"])
+    atoms.calc = lab.calculator()
+    s = atoms.get_stress(voigt=False)
+    np.testing.assert_allclose(-s * atoms.get_volume(), frame["virial"], atol=1e-8)
+    e0 = atoms.get_potential_energy()
+    BFGS(atoms, logfile=None).run(fmax=0.05, steps=20)
+    assert atoms.get_potential_energy() < e0 - 0.01
