@@ -8,8 +8,9 @@
     closure dp test MODEL FRAMES.h5 [--plot parity.png]   `dp test`: RMSEs, parity plot
 
 `closure dp run|resume|status` are the same as `closure eelt ...`.  The config's top-level
-`kind` chooses the adapters (only "dp", DP-GEN for a Deep Potential, so far; see
-closure.dp.dpgen for its tables).
+`kind` chooses the adapters: "closure" (shock tubes, kinetic labels, the learned moment
+closure; closure.nn.eelt.build lists its tables) or "dp" (DP-GEN for a Deep Potential;
+closure.dp.dpgen).
 """
 
 import shutil
@@ -22,9 +23,10 @@ from .eelt import local_executor, read_state
 
 
 def _builders():
-    from .dp.dpgen import build
+    from .dp.dpgen import build as dp
+    from .nn.eelt import build as moment_closure
 
-    return {"dp": build}
+    return {"dp": dp, "closure": moment_closure}
 
 
 def add_parsers(sub):
@@ -54,15 +56,18 @@ def read_config(path):
 
 def status_table(run):
     state = read_state(run)
+    tests = sorted({k for e in state["log"] for k in e.get("test", {})})
     rows = ["| iteration | trained on | explored | accurate | candidates | failed | labeled |"
-            " label failures | fraction labeled | train s | explore s | label s |",
-            "|---" * 12 + "|"]
+            " label failures | fraction labeled | " + "".join(f"test {t} | " for t in tests)
+            + "train s | explore s | label s |", "|---" * (12 + len(tests)) + "|"]
     for e in state["log"]:
         sec = e.get("seconds", {})
         rows.append(f"| {e['iteration']} | {e['trained_on']} | {e['explored']} | "
                     f"{e['accurate']} | {e['candidate']} | {e['failed']} | {e['labeled']} | "
                     f"{len(e['label_failures'])} | {e['fraction_labeled']:.3f} | "
-                    f"{sec.get('train', float('nan')):.1f} | "
+                    + "".join(f"{e.get('test', {}).get(t, float('nan')):.4g} | "
+                              for t in tests)
+                    + f"{sec.get('train', float('nan')):.1f} | "
                     f"{sec.get('explore', float('nan')):.1f} | "
                     f"{sec.get('label', float('nan')):.1f} |")
     done = len(state["log"])

@@ -150,34 +150,44 @@ def run_kinetic(spec: RunSpec):
     return solver, sol.x, snaps
 
 
-def write_run(path, spec: RunSpec):
-    """Run `spec` and write its snapshots to `path` atomically; returns the path."""
+def run_record(spec: RunSpec) -> dict:
+    """Run `spec`: a record {name, split, meta, attrs (problem, gas, model, numerics),
+    arrays} holding what a run file holds (a picklable dict, so that labeling can happen on
+    another machine)."""
     solver, x, snaps = run_kinetic(spec)
     low = min(float(s["coverage"].min()) for _, s in snaps)
     if low < 0.999:
         warnings.warn(f"dataset run {spec.name}: only {low:.4f} of a cell's mass lies inside "
                       f"|xi| <= {XI_MAX}", stacklevel=2)
+    arrays = {"t": np.array([t for t, _ in snaps]), "x": x}
+    arrays.update({key: np.stack([s[key] for _, s in snaps]) for key in snaps[0][1]})
+    return {"name": spec.name, "split": spec.split, "meta": dict(spec.meta),
+            "attrs": {"problem": spec.problem.to_attrs(), "gas": solver.gas.to_attrs(),
+                      "model": solver.model.to_attrs(), "numerics": {"nx": spec.nx}},
+            "arrays": arrays}
 
-    def fill(h5):
-        h5.attrs["format"] = FORMAT
-        h5.attrs["format_version"] = FORMAT_VERSION
-        h5.attrs["name"] = spec.name
-        h5.attrs["split"] = spec.split
-        h5.attrs["xi"] = json.dumps([XI_MAX, NXI])
-        h5.attrs["meta"] = json.dumps(spec.meta)
-        for group, attrs in (("problem", spec.problem.to_attrs()),
-                             ("gas", solver.gas.to_attrs()),
-                             ("model", solver.model.to_attrs()),
-                             ("numerics", {"nx": spec.nx})):
-            grp = h5.create_group(group)
-            for k, v in attrs.items():
-                grp.attrs[k] = v
-        write_dataset(h5, "t", np.array([t for t, _ in snaps]), "sqrt(R T_0)/L")
-        write_dataset(h5, "x", x, "problem length unit")
-        for key in snaps[0][1]:
-            write_dataset(h5, key, np.stack([s[key] for _, s in snaps]))
 
-    return atomic_h5(path, fill)
+def write_record(h5, record):
+    """Write a run record into an open HDF5 file or group (the run-file layout)."""
+    h5.attrs["format"] = FORMAT
+    h5.attrs["format_version"] = FORMAT_VERSION
+    h5.attrs["name"] = record["name"]
+    h5.attrs["split"] = record["split"]
+    h5.attrs["xi"] = json.dumps([XI_MAX, NXI])
+    h5.attrs["meta"] = json.dumps(record.get("meta", {}))
+    for group, attrs in record["attrs"].items():
+        grp = h5.create_group(group)
+        for k, v in attrs.items():
+            grp.attrs[k] = v
+    units = {"t": "sqrt(R T_0)/L", "x": "problem length unit"}
+    for key, value in record["arrays"].items():
+        write_dataset(h5, key, value, *([units[key]] if key in units else []))
+
+
+def write_run(path, spec: RunSpec):
+    """Run `spec` and write its snapshots to `path` atomically; returns the path."""
+    record = run_record(spec)
+    return atomic_h5(path, lambda h5: write_record(h5, record))
 
 
 def build_dataset(folder, specs, progress=True):
@@ -225,23 +235,34 @@ def read_run(path) -> Run:
     path = Path(path)
     try:
         with h5py.File(path, "r") as h5:
-            if h5.attrs.get("format") != FORMAT:
-                raise FileFormatError(f"{path}: not an {FORMAT} file "
-                                      f"(format {h5.attrs.get('format')!r})")
-            if int(h5.attrs.get("format_version", -1)) != FORMAT_VERSION:
-                raise FileFormatError(f"{path}: format version "
-                                      f"{h5.attrs.get('format_version')} != {FORMAT_VERSION}")
-            if json.loads(h5.attrs["xi"]) != [XI_MAX, NXI]:
-                raise FileFormatError(f"{path}: fluid-frame grid {h5.attrs['xi']} differs "
-                                      f"from this version's [{XI_MAX}, {NXI}]")
-            missing = [k for k in ("t", "x", "g", "h", "tg", "th") + FIELDS if k not in h5]
-            if missing:
-                raise FileFormatError(f"{path}: missing datasets {missing}")
-            arrays = {k: h5[k][()] for k in h5 if isinstance(h5[k], h5py.Dataset)}
-            attrs = {g: dict(h5[g].attrs) for g in ("problem", "gas", "model", "numerics")}
-            name, split = str(h5.attrs["name"]), str(h5.attrs["split"])
-    except (OSError, KeyError, ValueError) as exc:
+            return read_record(h5, path)
+    except OSError as exc:
         raise FileFormatError(f"{path}: unreadable or corrupt dataset file ({exc})") from exc
+
+
+def read_record(h5, where) -> Run:
+    """Validate and read a run from an open HDF5 file or group; `where` names it in
+    errors."""
+    try:
+        if h5.attrs.get("format") != FORMAT:
+            raise FileFormatError(f"{where}: not an {FORMAT} file "
+                                  f"(format {h5.attrs.get('format')!r})")
+        if int(h5.attrs.get("format_version", -1)) != FORMAT_VERSION:
+            raise FileFormatError(f"{where}: format version "
+                                  f"{h5.attrs.get('format_version')} != {FORMAT_VERSION}")
+        if json.loads(h5.attrs["xi"]) != [XI_MAX, NXI]:
+            raise FileFormatError(f"{where}: fluid-frame grid {h5.attrs['xi']} differs "
+                                  f"from this version's [{XI_MAX}, {NXI}]")
+        missing = [k for k in ("t", "x", "g", "h", "tg", "th") + FIELDS if k not in h5]
+        if missing:
+            raise FileFormatError(f"{where}: missing datasets {missing}")
+        arrays = {k: h5[k][()] for k in h5 if isinstance(h5[k], h5py.Dataset)}
+        attrs = {g: dict(h5[g].attrs) for g in ("problem", "gas", "model", "numerics")}
+        name, split = str(h5.attrs["name"]), str(h5.attrs["split"])
+    except (OSError, KeyError, ValueError) as exc:
+        if isinstance(exc, FileFormatError):
+            raise
+        raise FileFormatError(f"{where}: unreadable or corrupt dataset run ({exc})") from exc
     return Run(name, split, from_attrs(attrs["problem"]), attrs, arrays)
 
 

@@ -6,6 +6,7 @@ closure and the Deep Potential.  It knows only its protocols:
     examiner.examine(models, candidates) -> deviations (n,)
     labeler.label(candidates) -> (records, failed [(index, reason)])
     store.save(path, records) / store.load(path) -> records
+    tester(models) -> dict of test errors   (optional: logged after each training)
 
 Each iteration trains on every record so far, explores with the new ensemble, classifies the
 candidates by their deviation against trust_lo / trust_hi and picks a capped random subset
@@ -65,8 +66,9 @@ def classify(deviations, trust_lo, trust_hi):
 
 class EELT:
     def __init__(self, trainer, explorer, examiner, labeler, store, run_dir, initial,
-                 config=EELTConfig(), executor=None, chunk=4):
+                 config=EELTConfig(), executor=None, chunk=4, tester=None):
         self.trainer, self.explorer, self.examiner = trainer, explorer, examiner
+        self.tester = tester
         self.labeler, self.store, self.config = labeler, store, config
         self.executor, self.chunk = executor, max(1, int(chunk))
         self.run_dir = Path(run_dir)
@@ -135,6 +137,7 @@ class EELT:
         t0 = clock()
         data = self.records()
         models = self.trainer.train(data, k, folder)
+        test = self.tester(models) if self.tester is not None else {}
         t1 = clock()
         candidates = self.explorer.explore(models, k)
         t2 = clock()
@@ -150,7 +153,7 @@ class EELT:
                  "failed": int((cats == FAILED).sum()),
                  "fraction_accurate": float((cats == ACCURATE).sum()) / n,
                  "max_deviation": float(devi.max()) if devi.size else 0.0,
-                 "deviations": devi.tolist(), "selected": pick.tolist(),
+                 "deviations": devi.tolist(), "selected": pick.tolist(), "test": test,
                  "seconds": {"train": t1 - t0, "explore": t2 - t1, "examine": t3 - t2}}
         selection = {"entry": entry, "chosen": [candidates[i] for i in pick]}
         blob = pickle.dumps(selection)

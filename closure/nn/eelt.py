@@ -1,0 +1,281 @@
+"""The learned closure's adapters to the EELT engine (`closure.eelt`): explore shock tubes
+drawn from a distribution by rolling out every ensemble member's closed moment system,
+examine the members' disagreement along the rollouts, label the chosen tubes with the
+kinetic solver, retrain the closure ensemble.
+
+A candidate is a small dict (name, Mach number, Kn, the members' rollouts); a record is a
+kinetic run (`closure.data.run_record`), stored by `RunStore` in one HDF5 file per chunk
+with a group per run in the dataset's run-file layout.
+"""
+
+import warnings
+from dataclasses import dataclass
+
+import h5py
+import numpy as np
+import torch
+
+import boltzmann as bz
+from boltzmann.errors import FileFormatError
+from boltzmann.io import atomic_h5
+from boltzmann.problems import from_attrs
+
+from .. import data
+from ..fv import FVNumerics
+from .closure_net import closure_targets, local_knudsen
+from .ensemble import ClosureEnsemble
+from .learned import LearnedClosure, assemble
+from .moments import MomentAutoencoder
+
+#: the deviation of a rollout in which some member's solution broke down
+DIVERGED = 1e3
+
+
+@dataclass(frozen=True)
+class TubeDistribution:
+    """Moving-shock tubes (`boltzmann.ShockTube.moving_shock`): shock Mach number uniform
+    in `mach`, Kn log-uniform in `kn`, gas of viscosity exponent `omega`."""
+
+    mach: tuple = (1.2, 6.0)
+    kn: tuple = (1e-3, 10.0)
+    omega: float = 0.5
+
+    def __post_init__(self):
+        if not 1.0 < self.mach[0] <= self.mach[1]:
+            raise ValueError(f"shock Mach numbers {self.mach}: need 1 < low <= high")
+        if not 0.0 < self.kn[0] <= self.kn[1]:
+            raise ValueError(f"Knudsen numbers {self.kn}: need 0 < low <= high")
+
+    def draw(self, rng, n, prefix):
+        mach = rng.uniform(*self.mach, size=n)
+        kn = 10.0 ** rng.uniform(*np.log10(self.kn), size=n)
+        return [{"name": f"{prefix}_{k}_M{m:.3f}_kn{q:.4g}", "mach": float(m), "kn": float(q)}
+                for k, (m, q) in enumerate(zip(mach, kn))]
+
+    def problem(self, candidate):
+        return bz.ShockTube.moving_shock(candidate["mach"], bz.Gas(omega=self.omega),
+                                         kn=candidate["kn"])
+
+
+def member(closure, m):
+    """A LearnedClosure of the single ensemble member m."""
+    ens = closure.ensemble
+    return LearnedClosure(closure.ae, ClosureEnsemble([ens.nets[m]], ens.low, ens.high,
+                                                      ens.std),
+                          closure.production.numpy(), closure.meta)
+
+
+def rollout(closure, problem, gas, nx, fractions):
+    """(snapshots (len(fractions), 4, nx) of rho, u, T, q_x; or None when it broke down)."""
+    from ..learned_fv import LearnedSolver
+
+    solver = LearnedSolver(problem, gas, closure, FVNumerics(nx=nx))
+    out = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for a in fractions:
+                solver.advance(a * problem.t_end)
+                m = solver.solution().moments
+                out.append([m[k] for k in ("rho", "u", "T", "q_x")])
+    except (ArithmeticError, RuntimeError, ValueError):  # SolutionError and friends
+        return None
+    out = np.array(out)
+    return out if np.isfinite(out).all() else None
+
+
+class TubeExplorer:
+    """`per_iteration` tubes a round, each rolled out by every member on `nx` cells to the
+    snapshot `fractions` of its end time."""
+
+    def __init__(self, distribution=TubeDistribution(), per_iteration=8, nx=100,
+                 fractions=(0.25, 0.5, 0.75, 1.0), seed=0):
+        self.distribution, self.per_iteration = distribution, per_iteration
+        self.nx, self.fractions, self.seed = nx, tuple(fractions), seed
+
+    def explore(self, closure, iteration):
+        rng = np.random.default_rng((self.seed, iteration))
+        gas = bz.Gas(omega=self.distribution.omega)
+        out = []
+        for c in self.distribution.draw(rng, self.per_iteration, f"it{iteration}"):
+            p = self.distribution.problem(c)
+            c["rollouts"] = [rollout(member(closure, m), p, gas, self.nx, self.fractions)
+                             for m in range(len(closure.nets))]
+            out.append(c)
+        return out
+
+
+class DisagreementExaminer:
+    """The members' disagreement along a rollout: the largest over snapshots and cells of
+    the standard deviation across members of rho/rho_mean, T/T_mean and q_x / (p sqrt T)
+    (dimensionless); DIVERGED when a member's solution broke down."""
+
+    def examine(self, closure, candidates):
+        return [deviation(c["rollouts"]) for c in candidates]
+
+
+def deviation(rollouts):
+    if any(r is None for r in rollouts):
+        return DIVERGED
+    r = np.stack(rollouts)  # (members, snapshots, 4, nx)
+    rho, T = r[:, :, 0].mean(axis=0), r[:, :, 2].mean(axis=0)
+    scale = rho * T * np.sqrt(T)
+    d = [r[:, :, 0].std(axis=0) / rho, r[:, :, 2].std(axis=0) / T,
+         r[:, :, 3].std(axis=0) / scale]
+    return float(max(x.max() for x in d))
+
+
+class KineticLabeler:
+    """The kinetic solver (collision model by name: bgk, shakhov, esbgk) on the candidate
+    tubes, on `nx` cells, with snapshots at `fractions` of the end time."""
+
+    def __init__(self, model="shakhov", distribution=TubeDistribution(), nx=100,
+                 fractions=(0.25, 0.5, 0.75, 1.0)):
+        self.model, self.distribution = model, distribution
+        self.nx, self.fractions = nx, tuple(fractions)
+
+    def spec(self, c, split="train"):
+        p = self.distribution.problem(c)
+        return data.RunSpec(c["name"], p, self.model,
+                            self.distribution.omega,
+                            tuple(a * p.t_end for a in self.fractions), self.nx, split,
+                            {"mach": c["mach"], "kn": c["kn"]})
+
+    def label(self, candidates):
+        records, failed = [], []
+        for k, c in enumerate(candidates):
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    records.append(data.run_record(self.spec(c)))
+            except Exception as exc:  # noqa: BLE001 - a failed kinetic run is reported
+                failed.append((k, f"{type(exc).__name__}: {exc}"))
+        return records, failed
+
+
+class RunStore:
+    """Run records in one HDF5 file, one group per run in the run-file layout."""
+
+    def save(self, path, records):
+        def fill(h5):
+            h5.attrs["format"] = "mlclosure.runs"
+            for k, r in enumerate(records):
+                if isinstance(r, data.Run):
+                    r = {"name": r.name, "split": r.split, "attrs": r.attrs,
+                         "arrays": r.arrays}
+                data.write_record(h5.create_group(f"run_{k:05d}"), r)
+
+        return atomic_h5(path, fill)
+
+    def load(self, path):
+        try:
+            with h5py.File(path, "r") as h5:
+                if h5.attrs.get("format") != "mlclosure.runs":
+                    raise FileFormatError(f"{path}: not an mlclosure.runs file")
+                return [data.read_record(g, f"{path}:{name}") for name, g in sorted(h5.items())]
+        except OSError as exc:
+            raise FileFormatError(f"{path}: unreadable run file ({exc})") from exc
+
+
+def fluid_frame(runs):
+    s = data.samples(runs, ("g", "h"))
+    return np.stack([s["g"], s["h"]], axis=1), np.concatenate(
+        [local_knudsen(r).ravel() for r in runs])
+
+
+class ClosureTrainer:
+    """The closure ensemble (K = 2: sigma^ and q^, the moments fixed) trained from scratch
+    on every record, members with seeds seed + m; every `val_every`-th run validates."""
+
+    def __init__(self, members=4, epochs=200, lr=3e-3, width=32, patience=40, seed=0,
+                 val_every=5, model="shakhov", batch=1024):
+        self.members, self.epochs, self.lr, self.width = members, epochs, lr, width
+        self.batch = batch
+        self.patience, self.seed, self.val_every, self.model = patience, seed, val_every, model
+
+    def train(self, records, iteration, folder):
+        runs = [r if isinstance(r, data.Run) else _as_run(r) for r in records]
+        val = runs[::self.val_every] or runs[:1]
+        train = [r for k, r in enumerate(runs) if k % self.val_every] or runs
+        torch.manual_seed(self.seed)
+        ae = MomentAutoencoder(2, grad=True)
+        ens = ClosureEnsemble.fit(ae, fluid_frame(train), fluid_frame(val),
+                                  members=self.members, epochs=self.epochs, lr=self.lr,
+                                  seed=self.seed, patience=self.patience, width=self.width,
+                                  batch=self.batch)
+        closure = assemble(ae, ens, self.model, iteration=iteration, trained_on=len(runs),
+                           data_hash=data.dataset_hash(runs))
+        folder.mkdir(parents=True, exist_ok=True)
+        closure.save(folder / "closure.pt")
+        return closure
+
+
+def _as_run(record):
+    return data.Run(record["name"], record["split"], from_attrs(record["attrs"]["problem"]),
+                    record["attrs"], record["arrays"])
+
+
+def a_priori_error(closure, runs):
+    """The ensemble-mean closure targets against the exact ones over every cell of `runs`:
+    per target the L2 error over its L2 variation about its mean, averaged over the
+    targets that vary (the cheap test error logged at each iteration)."""
+    f, kn = fluid_frame(runs)
+    with torch.no_grad():
+        exact = closure_targets(closure.ae, torch.as_tensor(f)).numpy()
+        W = closure.ae.encode(torch.as_tensor(f)).numpy()
+    pred = closure.evaluator()(W, kn)
+    spread = np.linalg.norm(exact - exact.mean(axis=0), axis=0)
+    varies = spread > 1e-9 * max(spread.max(), 1e-300)
+    return float(np.mean(np.linalg.norm(pred - exact, axis=0)[varies] / spread[varies]))
+
+
+def build(config, run_dir, executor=None):
+    """The EELT of a closure config (a dict; sections below) in run_dir.  The initial and
+    test tubes are labeled on the first call and kept (initial.h5, test.h5).
+
+        [distribution] mach = [low, high], kn = [low, high], omega
+        [explore]      per_iteration, nx, fractions
+        [label]        model (kinetic collision model), nx
+        [train]        members, epochs, lr, width, patience, batch
+        [initial]      tubes (how many drawn from the distribution), seed
+        [test]         tubes = [[mach, kn], ...] held out, logged every iteration
+        [eelt]         EELTConfig fields
+    """
+    from pathlib import Path
+
+    from ..eelt import EELT, EELTConfig
+
+    dist = TubeDistribution(**{k: tuple(v) if isinstance(v, list) else v
+                               for k, v in config.get("distribution", {}).items()})
+    ex, lab = config.get("explore", {}), config.get("label", {})
+    fractions = tuple(ex.get("fractions", (0.25, 0.5, 0.75, 1.0)))
+    labeler = KineticLabeler(lab.get("model", "shakhov"), dist, lab.get("nx", 100), fractions)
+    eelt_cfg = EELTConfig(**config.get("eelt", {}))
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    store = RunStore()
+    test_path = run_dir / "test.h5"
+    if not test_path.exists():
+        tubes = [{"name": f"test_{k}", "mach": float(m), "kn": float(q)}
+                 for k, (m, q) in enumerate(config.get("test", {}).get("tubes", []))]
+        store.save(test_path, labeler.label(tubes)[0])
+    test_runs = store.load(test_path)
+    initial = []
+    if not (run_dir / "initial.h5").exists():
+        ic = config.get("initial", {})
+        tubes = dist.draw(np.random.default_rng(ic.get("seed", 1234)), ic.get("tubes", 4),
+                          "init")
+        initial, failed = labeler.label(tubes)
+        if not initial:
+            raise RuntimeError(f"no initial tube could be labeled: {failed[:3]}")
+
+    def tester(closure):
+        return {"a_priori": a_priori_error(closure, test_runs)} if test_runs else {}
+
+    trainer = ClosureTrainer(**config.get("train", {}), model=labeler.model,
+                             seed=eelt_cfg.seed)
+    explorer = TubeExplorer(dist, ex.get("per_iteration", 8), ex.get("nx", 100), fractions,
+                            seed=eelt_cfg.seed)
+    return EELT(trainer, explorer, DisagreementExaminer(), labeler, store, run_dir, initial,
+                eelt_cfg, executor=executor, chunk=config.get("executor", {}).get("chunk", 2),
+                tester=tester)
