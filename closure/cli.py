@@ -49,7 +49,7 @@ def main(argv=None):
     if args.command in ("eelt", "dp"):
         try:
             return cli_eelt.main(args)
-        except (InputError, FileFormatError, ValueError) as exc:
+        except (InputError, FileFormatError, ValueError, OSError, RuntimeError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
     try:

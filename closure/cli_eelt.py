@@ -3,7 +3,9 @@
     closure eelt run config.toml --out RUN   start (or continue) a run; the config is kept
                                              in RUN/config.toml
     closure eelt resume RUN                  continue a killed or finished run (more
-                                             iterations: raise [eelt] iterations there)
+                                             iterations: raise [eelt] iterations in
+                                             RUN/config.toml, the one edit allowed; a run
+                                             that converged stays converged)
     closure eelt status RUN                  a table of the iterations
     closure dp test MODEL FRAMES.h5 [--plot parity.png]   `dp test`: RMSEs, parity plot
 
@@ -16,6 +18,8 @@ closure.dp.dpgen).
 import shutil
 import tomllib
 from pathlib import Path
+
+import numpy as np
 
 from boltzmann.errors import FileFormatError
 
@@ -102,26 +106,47 @@ def main(args):
 
         model, meta = load(args.model)
         r = report(model, FrameStore().load(args.frames))
+        virial = (f", virial RMSE {r['rmse_v_per_atom'] * 1e3:.3f} meV/atom"
+                  if np.isfinite(r["rmse_v_per_atom"]) else "")
         print(f"{args.model} ({meta['type_map']}) on {args.frames}: energy RMSE "
               f"{r['rmse_e_per_atom'] * 1e3:.3f} meV/atom, force RMSE {r['rmse_f']:.4f} "
-              f"eV/Angstrom, virial RMSE {r['rmse_v_per_atom'] * 1e3:.3f} meV/atom")
+              f"eV/Angstrom{virial}")
         if args.plot:
             from .dp.plots import parity_plot
 
             print(f"wrote {parity_plot(model, FrameStore().load(args.frames), args.plot)}")
     else:
-        run = args.out if args.action == "run" else args.run
-        kept = Path(run) / "config.toml"
+        run = Path(args.out if args.action == "run" else args.run)
+        kept, mark = run / "config.toml", run / "config.sha256"
         if args.action == "run":
-            text = Path(args.config).read_text()
-            read_config(args.config)
-            if kept.exists() and kept.read_text() != text:
+            config = read_config(args.config)
+            if config.get("kind", "dp") not in _builders():
+                raise FileFormatError(f"config kind {config.get('kind')!r}: choose one of "
+                                      f"{sorted(_builders())}")
+            started = (run / "state.json").exists()
+            if started and kept.read_text() != Path(args.config).read_text():
                 raise FileFormatError(f"{run} holds a run of another config; use "
                                       f"`resume {run}` or another --out")
-            Path(run).mkdir(parents=True, exist_ok=True)
-            if not kept.exists():
+            run.mkdir(parents=True, exist_ok=True)
+            if not started:  # nothing done yet: a corrected config may replace the kept one
                 shutil.copyfile(args.config, kept)
+                mark.write_text(fingerprint(config))
         elif not kept.exists():
             raise FileFormatError(f"{run}: no config.toml, not an EELT run folder")
-        print(run_eelt(read_config(kept), run))
+        config = read_config(kept)
+        if mark.exists() and mark.read_text() != fingerprint(config):
+            raise FileFormatError(f"{kept} was edited beyond [eelt] iterations since the run "
+                                  "started: the models and labels already made would not "
+                                  "match it; start a new run folder")
+        print(run_eelt(config, run))
     return 0
+
+
+def fingerprint(config):
+    """A hash of the config without [eelt] iterations (the one key a run may change)."""
+    import hashlib
+    import json
+
+    c = {k: dict(v) if isinstance(v, dict) else v for k, v in config.items()}
+    c.get("eelt", {}).pop("iterations", None)
+    return hashlib.sha256(json.dumps(c, sort_keys=True).encode()).hexdigest()

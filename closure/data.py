@@ -225,6 +225,7 @@ class Run:
     problem: object
     attrs: dict
     arrays: dict
+    meta: dict = field(default_factory=dict)
 
     def __getitem__(self, key):
         return self.arrays[key]
@@ -259,11 +260,12 @@ def read_record(h5, where) -> Run:
         arrays = {k: h5[k][()] for k in h5 if isinstance(h5[k], h5py.Dataset)}
         attrs = {g: dict(h5[g].attrs) for g in ("problem", "gas", "model", "numerics")}
         name, split = str(h5.attrs["name"]), str(h5.attrs["split"])
+        meta = json.loads(h5.attrs.get("meta", "{}"))
     except (OSError, KeyError, ValueError) as exc:
         if isinstance(exc, FileFormatError):
             raise
         raise FileFormatError(f"{where}: unreadable or corrupt dataset run ({exc})") from exc
-    return Run(name, split, from_attrs(attrs["problem"]), attrs, arrays)
+    return Run(name, split, from_attrs(attrs["problem"]), attrs, arrays, meta)
 
 
 def load_dataset(folder, split=None) -> list:

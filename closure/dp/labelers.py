@@ -45,9 +45,14 @@ class Labeler:
                 unknown = set(atoms.get_chemical_symbols()) - set(type_map)
                 if unknown:
                     raise LabelFailure(f"species {sorted(unknown)} not in type map {type_map}")
+                if atoms.pbc.any() and not atoms.pbc.all():
+                    raise LabelFailure(f"partial periodicity {atoms.pbc.tolist()} (slabs) is "
+                                       "not supported: all or nothing")
                 energy, forces, virial = self.compute(atoms)
                 if not (np.isfinite(energy) and np.isfinite(forces).all()):
                     raise LabelFailure("non-finite energy or forces")
+            except ImportError:
+                raise  # a setup problem, not a failed configuration
             except Exception as exc:  # noqa: BLE001 - any failure of the reference code
                 failed.append((k, f"{self.name}: {type(exc).__name__}: {exc}"))
                 continue

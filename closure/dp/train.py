@@ -1,6 +1,6 @@
 """Training of a DeepPot on labeled frames: energy + force (+ virial) loss with prefactors that move
 with the learning rate, exponential learning-rate decay, validation with the best weights
-kept, and a `dp test`-like report [loss and schedule as in DeePMD-kit v2, Zeng et al.,
+kept, and a `dp test`-like report [prefactor schedule of DeePMD-kit v2, Zeng et al.,
 J. Chem. Phys. 159, 054801 (2023): pref(t) = limit + (start - limit) lr(t) / lr(0)].
 
 A frame is a dict: positions (nat, 3) Angstrom, types (nat,), cell (3, 3) or None, energy
@@ -8,7 +8,9 @@ A frame is a dict: positions (nat, 3) Angstrom, types (nat,), cell (3, 3) or Non
 
     loss = pref_e (dE/N)^2 + pref_f <|dF|^2>_components + pref_v <(dW/N)^2>_components,
 
-the virial term only on frames that carry a virial (DeePMD-kit's has_virial).
+the virial term only on frames that carry a virial (DeePMD-kit's has_virial).  The prefactor
+schedule is DeePMD-kit's; its energy and virial terms are (dE)^2 / N, here (dE/N)^2, so the
+same prefactors weigh energies N times less here.
 """
 
 import copy
@@ -137,6 +139,8 @@ def fit(model: DeepPot, train, val, config=TrainConfig(), checkpoint=None):
             r = _report(model, val_data)
             history.append((step + 1, lr, r["rmse_e_per_atom"], r["rmse_f"]))
             score = r["rmse_f"] + r["rmse_e_per_atom"]
+            if max(config.pref_v) > 0.0 and np.isfinite(r["rmse_v_per_atom"]):
+                score += r["rmse_v_per_atom"]
             if score < best:
                 best, best_state = score, copy.deepcopy(model.state_dict())
             if checkpoint is not None:

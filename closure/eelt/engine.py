@@ -95,11 +95,12 @@ class EELT:
             out += self.store.load(self.run_dir / entry["labels"])
         return out
 
-    def _label(self, chosen, folder):
+    def _label(self, chosen, folder, chunk):
         """(records, failed) of the chosen candidates, chunk by chunk on the executor if any,
         each finished chunk written at once and skipped when it is already there; failure
-        indices refer to `chosen`."""
-        starts = range(0, len(chosen), self.chunk)
+        indices refer to `chosen`.  `chunk` is the selection's (fixed when it was made, so
+        that a resumed run cuts the same chunks)."""
+        starts = range(0, len(chosen), chunk)
 
         def path(a):
             return folder / f"chunk_{a:05d}.h5"
@@ -113,9 +114,9 @@ class EELT:
         todo = [a for a in starts if not path(a).exists()]
         if self.executor is None:
             for a in todo:
-                finish(a, self.labeler.label(chosen[a:a + self.chunk]))
+                finish(a, self.labeler.label(chosen[a:a + chunk]))
         else:
-            futures = {self.executor.submit(self.labeler.label, chosen[a:a + self.chunk]): a
+            futures = {self.executor.submit(self.labeler.label, chosen[a:a + chunk]): a
                        for a in todo}
             for fut in as_completed(futures):
                 finish(futures[fut], fut.result())
@@ -155,7 +156,8 @@ class EELT:
                  "max_deviation": float(devi.max()) if devi.size else 0.0,
                  "deviations": devi.tolist(), "selected": pick.tolist(), "test": test,
                  "seconds": {"train": t1 - t0, "explore": t2 - t1, "examine": t3 - t2}}
-        selection = {"entry": entry, "chosen": [candidates[i] for i in pick]}
+        selection = {"entry": entry, "chosen": [candidates[i] for i in pick],
+                     "chunk": self.chunk}
         blob = pickle.dumps(selection)
         atomic_file(path, lambda t: Path(t).write_bytes(blob), ".pkl")
         return selection
@@ -167,13 +169,22 @@ class EELT:
     def run(self, progress=print):
         """Iterate until done; returns the log (one dict per iteration)."""
         cfg = self.config
+        for entry in self.state["log"]:  # chunks of an iteration recorded just before a kill
+            for stale in (self.run_dir / f"iter_{entry['iteration']:03d}").glob("chunk_*"):
+                stale.unlink()
         for k in range(len(self.state["log"]), cfg.iterations):
             if self.state.get("converged") is not None:
                 break
             folder = self.run_dir / f"iter_{k:03d}"
             selection = self._select(k, folder)
             t0 = time.perf_counter()
-            records, failed = self._label(selection["chosen"], folder)
+            chosen = selection["chosen"]
+            records, failed = self._label(chosen, folder, selection.get("chunk", self.chunk))
+            if chosen and not records:
+                for stale in folder.glob("chunk_*"):  # relabel them after the fix
+                    stale.unlink()
+                raise RuntimeError(f"EELT iteration {k}: every one of the {len(chosen)} "
+                                   f"labels failed (a setup problem?), first: {failed[0][1]}")
             labels = f"iter_{k:03d}/labels.h5"
             self.store.save(self.run_dir / labels, records)
             entry = dict(selection["entry"])

@@ -10,6 +10,7 @@ and shuts its workers down on exit.  The labeler and the candidates travel by pi
 they must be importable on the workers.
 """
 
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
@@ -25,7 +26,10 @@ def local_executor(kind="process", workers=2, address=None):
     if kind == "serial":
         yield None
     elif kind == "process":
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # spawn, not fork: the parent has MPI (LAMMPS), OpenMP (PySCF) and torch threads
+        # running by now, which a forked child inherits in an undefined state
+        with ProcessPoolExecutor(max_workers=workers,
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
             yield pool
     else:
         from dask.distributed import Client, LocalCluster

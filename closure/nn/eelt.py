@@ -162,7 +162,7 @@ class RunStore:
             for k, r in enumerate(records):
                 if isinstance(r, data.Run):
                     r = {"name": r.name, "split": r.split, "attrs": r.attrs,
-                         "arrays": r.arrays}
+                         "arrays": r.arrays, "meta": r.meta}
                 data.write_record(h5.create_group(f"run_{k:05d}"), r)
 
         return atomic_h5(path, fill)
@@ -212,7 +212,7 @@ class ClosureTrainer:
 
 def _as_run(record):
     return data.Run(record["name"], record["split"], from_attrs(record["attrs"]["problem"]),
-                    record["attrs"], record["arrays"])
+                    record["attrs"], record["arrays"], record.get("meta", {}))
 
 
 def a_priori_error(closure, runs):
@@ -258,7 +258,10 @@ def build(config, run_dir, executor=None):
     if not test_path.exists():
         tubes = [{"name": f"test_{k}", "mach": float(m), "kn": float(q)}
                  for k, (m, q) in enumerate(config.get("test", {}).get("tubes", []))]
-        store.save(test_path, labeler.label(tubes)[0])
+        runs, failed = labeler.label(tubes)
+        if failed:
+            raise RuntimeError(f"test tubes could not be labeled: {failed}")
+        store.save(test_path, runs)
     test_runs = store.load(test_path)
     initial = []
     if not (run_dir / "initial.h5").exists():

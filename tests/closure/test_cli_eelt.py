@@ -50,6 +50,11 @@ def test_run_status_resume_and_test(tmp_path, capsys):
     assert "2 of 2 iterations done; 2 of 4 explored labeled (50.0%)" in out
     assert main(["eelt", "resume", str(run)]) == 0  # nothing left to do: nothing redone
     assert json.loads((run / "state.json").read_text())["log"] == state["log"]
+    kept = (run / "config.toml").read_text()
+    (run / "config.toml").write_text(kept.replace("steps = 20", "steps = 30"))
+    assert main(["eelt", "resume", str(run)]) == 2  # edited beyond iterations: refused
+    assert "edited beyond [eelt] iterations" in capsys.readouterr().err
+    (run / "config.toml").write_text(kept)
     capsys.readouterr()
     assert main(["dp", "test", str(run / "iter_001" / "model_0.pt"),
                  str(run / "iter_000" / "labels.h5")]) == 0
@@ -62,8 +67,11 @@ def test_refusals_name_the_problem(tmp_path, capsys):
     run = tmp_path / "run"
     run.mkdir()
     (run / "config.toml").write_text(TINY.replace("max_labels = 1", "max_labels = 2"))
+    (run / "state.json").write_text('{"config": {}, "log": []}')  # a started run
     assert main(["eelt", "run", str(cfg), "--out", str(run)]) == 2
     assert "another config" in capsys.readouterr().err
+    assert main(["eelt", "run", str(tmp_path / "missing.toml"), "--out", str(run)]) == 2
+    assert "missing.toml" in capsys.readouterr().err
     bad = tmp_path / "bad.toml"
     bad.write_text("[system\nlabeler = 'emt'")
     assert main(["eelt", "run", str(bad), "--out", str(tmp_path / "r2")]) == 2

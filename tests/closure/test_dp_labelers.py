@@ -186,16 +186,22 @@ def test_training_resumes_from_its_checkpoint_to_the_same_weights(tmp_path, monk
 
 
 def test_a_labeler_drives_ase_as_a_calculator():
-    """LAMMPS through the labeler's calculator: the stress equals -virial / V and a short
-    BFGS relaxation lowers the energy."""
+    """The generic LabelerCalculator turns a labeler's virial back into ASE's stress (sign,
+    volume and Voigt order): equal to LAMMPSlib's own stress on a sheared cell; a short BFGS
+    relaxation driven by it lowers the energy."""
     from ase.optimize import BFGS
+
+    from closure.dp.labelers import LabelerCalculator
 
     lab = LAMMPSLabeler("AlMg")
     atoms = almg()
-    (frame,), _ = lab.label([atoms], ["Al", "Mg"])
-    atoms.calc = lab.calculator()
-    s = atoms.get_stress(voigt=False)
-    np.testing.assert_allclose(-s * atoms.get_volume(), frame["virial"], atol=1e-8)
+    atoms.set_cell(atoms.cell.array @ np.array([[1.0, 0.03, 0.0], [0.0, 1.0, -0.02],
+                                                [0.01, 0.0, 1.0]]), scale_atoms=True)
+    raw = atoms.copy()
+    raw.calc = lab.calculator()
+    atoms.calc = LabelerCalculator(lab)
+    np.testing.assert_allclose(atoms.get_stress(), raw.get_stress(), atol=1e-10)
+    assert np.abs(raw.get_stress()[3:]).max() > 1e-4  # the shear components are exercised
     e0 = atoms.get_potential_energy()
     BFGS(atoms, logfile=None).run(fmax=0.05, steps=20)
     assert atoms.get_potential_energy() < e0 - 0.01

@@ -154,3 +154,22 @@ def test_executors_keep_order_and_failures(tmp_path, kind):
     with pytest.raises(ValueError, match="unknown executor"):
         with local_executor("mpi"):
             pass
+
+
+class Broken(Toy):
+    def label(self, candidates):
+        return [], [(i, "ImportError: no module named reference_code") for i in
+                    range(len(candidates))]
+
+
+def test_a_labeler_that_fails_everything_stops_the_run_and_keeps_nothing_stale(tmp_path):
+    """Every label failing is a setup problem: the run stops with the reason, leaves no
+    chunk of failures behind, and resumes normally once the labeler works."""
+    toy, broken = Toy(), Broken()
+    with pytest.raises(RuntimeError, match="every one of the 3 labels failed.*ImportError"):
+        EELT(toy, toy, toy, broken, JSONStore(), tmp_path / "run", [{"x": -1}] * 5,
+             EELTConfig(iterations=2, trust_lo=0.2, trust_hi=0.8, max_labels=3),
+             chunk=1).run(progress=None)
+    assert not list((tmp_path / "run").glob("iter_*/chunk_*"))
+    log = make(tmp_path, Toy(), iterations=2).run(progress=None)
+    assert [e["labeled"] for e in log] == [3, 3]
