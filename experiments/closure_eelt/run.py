@@ -120,10 +120,9 @@ def main(argv=None):
     fig.savefig(args.out / "learning_curve.png", dpi=150)
     plt.close(fig)
     figure2(cfg, args.out / "EELT", logs["EELT"], args.out / "disagreement.png")
-    rows = ["| runs trained on | " + " | ".join(curves) + " |", "|---" * (1 + len(curves)) + "|"]
-    for k in range(len(next(iter(curves.values()))[0])):
-        rows.append(f"| {curves['EELT'][0][k]} | "
-                    + " | ".join(f"{c[1][k]:.4f}" for c in curves.values()) + " |")
+    rows = ["| selection | kinetic runs trained on | a-priori test error |", "|---|---|---|"]
+    rows += [f"| {name} | {n} | {e:.4f} |" for name, (labels, err) in curves.items()
+             for n, e in zip(labels, err)]
     text += ["## Learning curve (a-priori test error)\n", "\n".join(rows), ""]
     (args.out / "closure_eelt.md").write_text("\n".join(text))
     print("\n".join(text))
