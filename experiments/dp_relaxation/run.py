@@ -129,9 +129,9 @@ def main(argv=None):
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
     step = np.arange(len(frames))
     ax1.plot(step, rel(e_dft), "ko-", label="DFT (PBE/6-31G*)")
-    spread = members.std(axis=1) * 1e3
+    spread = (members - members[-1]).std(axis=1) * 1e3  # of the relative energies
     ax1.errorbar(step, rel(e_dp), yerr=spread, fmt="s--", color="tab:blue", capsize=2,
-                 label="Deep Potential (ensemble mean, std)")
+                 label="Deep Potential (ensemble mean, member std)")
     ax1.plot(step, rel(e_ff), "^:", color="tab:red", label="SPC/Fw")
     ax1.set_xlabel("BFGS step")
     ax1.set_ylabel("E - E(relaxed) (meV)")
