@@ -44,12 +44,16 @@ class EELTConfig:
     iterations: int = 5
     trust_lo: float = 0.05
     trust_hi: float = 0.30
-    max_labels: int = 50          # per iteration, drawn at random among the candidates
+    max_labels: int = 50          # per iteration, among the candidates
     accurate_stop: float = 0.99   # stop when this fraction of explored candidates is accurate
     seed: int = 0
+    pick: str = "random"          # "random" among the candidates (DP-GEN), or "max": the
+                                  # candidates of largest deviation first
 
     def __post_init__(self):
         check_trust(self.trust_lo, self.trust_hi)
+        if self.pick not in ("random", "max"):
+            raise ValueError(f"pick {self.pick!r}: choose 'random' or 'max'")
 
 
 def check_trust(trust_lo, trust_hi):
@@ -79,7 +83,8 @@ class EELT:
             self.store.save(init, initial)
         self.state = (read_state(self.run_dir) if self.state_path.exists()
                       else {"config": asdict(config), "log": []})
-        before = {k: v for k, v in self.state["config"].items() if k != "iterations"}
+        before = {k: v for k, v in {**asdict(EELTConfig()), **self.state["config"]}.items()
+                  if k != "iterations"}  # keys a run predates take their defaults
         now = {k: v for k, v in asdict(config).items() if k != "iterations"}
         if before != now:
             changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
@@ -146,8 +151,12 @@ class EELT:
         t3 = clock()
         cats = classify(devi, cfg.trust_lo, cfg.trust_hi)
         pool = np.flatnonzero(cats == CANDIDATE)
-        rng = np.random.default_rng((cfg.seed, k))
-        pick = np.sort(rng.choice(pool, size=min(cfg.max_labels, pool.size), replace=False))
+        n_pick = min(cfg.max_labels, pool.size)
+        if cfg.pick == "max":
+            pick = np.sort(pool[np.argsort(-devi[pool], kind="stable")[:n_pick]])
+        else:
+            rng = np.random.default_rng((cfg.seed, k))
+            pick = np.sort(rng.choice(pool, size=n_pick, replace=False))
         n = max(len(candidates), 1)
         entry = {"iteration": k, "trained_on": len(data), "explored": len(candidates),
                  "accurate": int((cats == ACCURATE).sum()), "candidate": int(pool.size),

@@ -173,3 +173,13 @@ def test_a_labeler_that_fails_everything_stops_the_run_and_keeps_nothing_stale(t
     assert not list((tmp_path / "run").glob("iter_*/chunk_*"))
     log = make(tmp_path, Toy(), iterations=2).run(progress=None)
     assert [e["labeled"] for e in log] == [3, 3]
+
+
+def test_pick_max_labels_the_most_disputed_candidates(tmp_path):
+    toy = Toy()
+    log = make(tmp_path, toy, iterations=1, pick="max").run(progress=None)
+    d = np.arange(20) / 20.0 * 10.0 / 5  # the toy's deviations at iteration 0
+    candidates = np.flatnonzero((d >= 0.2) & (d < 0.8))
+    assert log[0]["selected"] == sorted(candidates[-3:].tolist())
+    with pytest.raises(ValueError, match="pick"):
+        EELTConfig(pick="best")
