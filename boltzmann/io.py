@@ -15,6 +15,7 @@ reader never sees a partly written file.
 import datetime
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import h5py
@@ -74,6 +75,25 @@ def atomic_file(path, write, suffix=""):
             os.remove(tmp)
         raise
     return path
+
+
+@contextmanager
+def open_checked(path, fmt):
+    """Open an HDF5 file to read, checking its `format` attribute: FileFormatError names
+    the file when it is missing, unreadable, foreign, or when reading it fails (OSError,
+    KeyError: a truncated or incomplete group)."""
+    try:
+        h5 = h5py.File(path, "r")
+    except OSError as exc:
+        raise FileFormatError(f"{path}: unreadable HDF5 file ({exc})") from exc
+    with h5:
+        if h5.attrs.get("format") != fmt:
+            raise FileFormatError(f"{path}: not an {fmt} file "
+                                  f"(format {h5.attrs.get('format')!r})")
+        try:
+            yield h5
+        except (OSError, KeyError) as exc:
+            raise FileFormatError(f"{path}: corrupt {fmt} file ({exc})") from exc
 
 
 def atomic_h5(path, fill):

@@ -225,7 +225,7 @@ class Run:
     problem: object
     attrs: dict
     arrays: dict
-    meta: dict = field(default_factory=dict)
+    meta: dict  # the RunSpec's (e.g. the Mach and Kn of an explored tube)
 
     def __getitem__(self, key):
         return self.arrays[key]

@@ -4,10 +4,9 @@ force deviation, label with a reference labeler, store frames in HDF5."""
 
 from dataclasses import replace
 
-import h5py
 import numpy as np
 
-from boltzmann.io import atomic_h5, write_dataset
+from boltzmann.io import atomic_h5, open_checked, write_dataset
 
 from .ase_calculator import DPCalculator
 from .ensemble import DPEnsemble
@@ -133,16 +132,9 @@ class FrameStore:
         return atomic_h5(path, fill)
 
     def load(self, path):
-        from boltzmann.errors import FileFormatError
-
-        try:
-            with h5py.File(path, "r") as h5:
-                if h5.attrs.get("format") != "mlclosure.dp_frames":
-                    raise FileFormatError(f"{path}: not an mlclosure.dp_frames file")
-                return [{"positions": g["positions"][()], "types": g["types"][()],
-                         "cell": g["cell"][()] if "cell" in g else None,
-                         "energy": float(g["energy"][()]), "forces": g["forces"][()],
-                         **({"virial": g["virial"][()]} if "virial" in g else {})}
-                        for _, g in sorted(h5.items())]
-        except (OSError, KeyError) as exc:
-            raise FileFormatError(f"{path}: unreadable frame file ({exc})") from exc
+        with open_checked(path, "mlclosure.dp_frames") as h5:
+            return [{"positions": g["positions"][()], "types": g["types"][()],
+                     "cell": g["cell"][()] if "cell" in g else None,
+                     "energy": float(g["energy"][()]), "forces": g["forces"][()],
+                     **({"virial": g["virial"][()]} if "virial" in g else {})}
+                    for _, g in sorted(h5.items())]

@@ -11,13 +11,11 @@ with a group per run in the dataset's run-file layout.
 import warnings
 from dataclasses import dataclass
 
-import h5py
 import numpy as np
 import torch
 
 import boltzmann as bz
-from boltzmann.errors import FileFormatError
-from boltzmann.io import atomic_h5
+from boltzmann.io import atomic_h5, open_checked
 from boltzmann.problems import from_attrs
 
 from .. import data
@@ -168,13 +166,8 @@ class RunStore:
         return atomic_h5(path, fill)
 
     def load(self, path):
-        try:
-            with h5py.File(path, "r") as h5:
-                if h5.attrs.get("format") != "mlclosure.runs":
-                    raise FileFormatError(f"{path}: not an mlclosure.runs file")
-                return [data.read_record(g, f"{path}:{name}") for name, g in sorted(h5.items())]
-        except OSError as exc:
-            raise FileFormatError(f"{path}: unreadable run file ({exc})") from exc
+        with open_checked(path, "mlclosure.runs") as h5:
+            return [data.read_record(g, f"{path}:{name}") for name, g in sorted(h5.items())]
 
 
 def fluid_frame(runs):

@@ -11,10 +11,9 @@ disagreement.png (the seed's Figure 2: the members' heat flux along the most dis
 the first iteration, and the same tube rolled out by the last iteration's ensemble).
 """
 
-import argparse
 import copy
 import pickle
-import tomllib
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -22,7 +21,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
 
 import boltzmann as bz  # noqa: E402
 from boltzmann.io import atomic_h5, write_dataset  # noqa: E402
@@ -31,6 +29,8 @@ from closure.nn.eelt import TubeDistribution, build, member, rollout  # noqa: E4
 from closure.nn.learned import LearnedClosure  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from eelt_common import setup  # noqa: E402
 
 
 def arms(cfg):
@@ -88,12 +88,7 @@ def figure2(cfg, run_dir, log, path):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--config", type=Path, default=HERE / "config.toml")
-    ap.add_argument("--out", type=Path, default=HERE / "out")
-    args = ap.parse_args(argv)
-    cfg = tomllib.loads(args.config.read_text())
-    torch.set_num_threads(2)
+    args, cfg = setup(__doc__, HERE, argv)
     logs, text = {}, ["# Concurrent learning of the moment closure: EELT against random "
                       "sampling\n", "Command: `.venv/bin/python experiments/closure_eelt/run.py`\n"]
     for name, c in arms(cfg).items():
@@ -108,14 +103,12 @@ def main(argv=None):
         ax1.plot(labels, err, "o-", label=name)
         ax2.plot([e["iteration"] for e in log], [e["fraction_labeled"] for e in log], "s--",
                  label=name)
-    ax1.set_xlabel("kinetic runs trained on")
-    ax1.set_ylabel("a-priori closure error on held-out tubes")
-    ax1.legend()
-    ax1.grid(alpha=0.3)
-    ax2.set_xlabel("iteration")
-    ax2.set_ylabel("fraction of explored tubes labeled")
-    ax2.legend()
-    ax2.grid(alpha=0.3)
+    for ax, xl, yl in ((ax1, "kinetic runs trained on",
+                        "a-priori closure error on held-out tubes"),
+                       (ax2, "iteration", "fraction of explored tubes labeled")):
+        ax.set(xlabel=xl, ylabel=yl)
+        ax.legend()
+        ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(args.out / "learning_curve.png", dpi=150)
     plt.close(fig)

@@ -10,8 +10,7 @@ state.json), `eelt_log.md`, `eelt.h5` and `eelt.png` to the output folder (defau
 experiments/dp_eelt/out).
 """
 
-import argparse
-import tomllib
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -19,7 +18,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
 from ase import units  # noqa: E402
 from ase.md.langevin import Langevin  # noqa: E402
 
@@ -30,6 +28,8 @@ from closure.dp.train import load, report  # noqa: E402
 from closure.eelt import local_executor  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from eelt_common import setup  # noqa: E402
 
 
 def reference_md(system, temperatures, frames, seed):
@@ -70,12 +70,7 @@ def plot(log, rmse, path, title):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--config", type=Path, default=HERE / "config.toml")
-    ap.add_argument("--out", type=Path, default=HERE / "out")
-    args = ap.parse_args(argv)
-    cfg = tomllib.loads(args.config.read_text())
-    torch.set_num_threads(2)
+    args, cfg = setup(__doc__, HERE, argv)
     run_dir = args.out / "run"
     ex = cfg.get("executor", {})
     with local_executor(ex.get("kind", "serial"), ex.get("workers", 2)) as pool:

