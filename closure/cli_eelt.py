@@ -85,16 +85,21 @@ def status_table(run):
     return "\n".join(rows) + "\n\n" + tail
 
 
-def run_eelt(config, run_dir):
-    kind = config.get("kind", "dp")
-    builders = _builders()
+def builder_of(config):
+    """The adapters' builder for the config's `kind` (FileFormatError for an unknown one)."""
+    kind, builders = config.get("kind", "dp"), _builders()
     if kind not in builders:
         raise FileFormatError(f"config kind {kind!r}: choose one of {sorted(builders)}")
+    return builders[kind]
+
+
+def run_config(config, run_dir):
+    """Run (or continue) the EELT of a parsed config in run_dir on its [executor]; returns
+    the log."""
     ex = config.get("executor", {})
     with local_executor(ex.get("kind", "serial"), ex.get("workers", 2),
                         ex.get("address")) as executor:
-        builders[kind](config, run_dir, executor).run()
-    return status_table(run_dir)
+        return builder_of(config)(config, run_dir, executor).run()
 
 
 def main(args):
@@ -120,9 +125,7 @@ def main(args):
         kept, mark = run / "config.toml", run / "config.sha256"
         if args.action == "run":
             config = read_config(args.config)
-            if config.get("kind", "dp") not in _builders():
-                raise FileFormatError(f"config kind {config.get('kind')!r}: choose one of "
-                                      f"{sorted(_builders())}")
+            builder_of(config)  # an unknown kind is refused before anything is kept
             started = (run / "state.json").exists()
             if started and kept.read_text() != Path(args.config).read_text():
                 raise FileFormatError(f"{run} holds a run of another config; use "
@@ -138,7 +141,8 @@ def main(args):
             raise FileFormatError(f"{kept} was edited beyond [eelt] iterations since the run "
                                   "started: the models and labels already made would not "
                                   "match it; start a new run folder")
-        print(run_eelt(config, run))
+        run_config(config, run)
+        print(status_table(run))
     return 0
 
 

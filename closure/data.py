@@ -168,7 +168,11 @@ def run_record(spec: RunSpec) -> dict:
 
 
 def write_record(h5, record):
-    """Write a run record into an open HDF5 file or group (the run-file layout)."""
+    """Write a run record (a `run_record` dict, or a `Run` read back) into an open HDF5
+    file or group (the run-file layout)."""
+    if isinstance(record, Run):
+        record = {"name": record.name, "split": record.split, "attrs": record.attrs,
+                  "arrays": record.arrays, "meta": record.meta}
     h5.attrs["format"] = FORMAT
     h5.attrs["format_version"] = FORMAT_VERSION
     h5.attrs["name"] = record["name"]
@@ -281,6 +285,13 @@ def samples(runs, keys=("g", "h") + FIELDS):
     """Concatenate the cells of every snapshot of `runs`: {key: (N, ...)}."""
     return {k: np.concatenate([r[k].reshape((-1,) + r[k].shape[2:]) for r in runs])
             for k in keys}
+
+
+def fluid_frame(runs):
+    """The fluid-frame distributions of every cell of every snapshot of `runs`,
+    (N, 2, NXI) with g^ and h^ along axis 1 (the autoencoder's and closure's input)."""
+    s = samples(runs, ("g", "h"))
+    return np.stack([s["g"], s["h"]], axis=1)
 
 
 def dataset_hash(runs) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..eelt import EELT, EELTConfig
+from ..eelt import EELT, EELTConfig, from_table
 from .eelt import DeviationExaminer, DPTrainer, FrameStore, LabelerAdapter, MDExplorer
 from .labelers import LABELERS
 from .train import TrainConfig
@@ -95,8 +95,7 @@ def build(config, run_dir, executor=None):
     hyper = {"type_map": type_map, **{k: model[k] for k in
                                       ("rcut", "rcut_smth", "sel", "embed", "axis", "fit")
                                       if k in model}}
-    train_cfg = TrainConfig(**{k: tuple(v) if isinstance(v, list) else v
-                               for k, v in config.get("train", {}).items()})
+    train_cfg = from_table(TrainConfig, config.get("train", {}))
     run_dir = Path(run_dir)
     if (run_dir / "initial.h5").exists():
         frames = []  # the engine keeps the stored initial data

@@ -56,6 +56,12 @@ class EELTConfig:
             raise ValueError(f"pick {self.pick!r}: choose 'random' or 'max'")
 
 
+def from_table(cls, table):
+    """A frozen dataclass (a config of an adapter) from a TOML table: lists become tuples,
+    as frozen fields hold them."""
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in table.items()})
+
+
 def check_trust(trust_lo, trust_hi):
     if not 0.0 <= trust_lo < trust_hi:
         raise ValueError(f"need 0 <= trust_lo ({trust_lo}) < trust_hi ({trust_hi})")
@@ -107,13 +113,13 @@ class EELT:
         that a resumed run cuts the same chunks)."""
         starts = range(0, len(chosen), chunk)
 
-        def path(a):
-            return folder / f"chunk_{a:05d}.h5"
+        def path(a, suffix=".h5"):
+            return folder / f"chunk_{a:05d}{suffix}"
 
         def finish(a, result):
             recs, fails = result
             text = json.dumps([[a + int(i), str(reason)] for i, reason in fails])
-            atomic_file(folder / f"chunk_{a:05d}.json", lambda t: Path(t).write_text(text))
+            atomic_file(path(a, ".json"), lambda t: Path(t).write_text(text))
             self.store.save(path(a), recs)  # written last: the chunk's completion mark
 
         todo = [a for a in starts if not path(a).exists()]
@@ -128,8 +134,7 @@ class EELT:
         records, failed = [], []
         for a in starts:
             records += self.store.load(path(a))
-            failed += [tuple(f) for f in
-                       json.loads((folder / f"chunk_{a:05d}.json").read_text())]
+            failed += [tuple(f) for f in json.loads(path(a, ".json").read_text())]
         return records, failed
 
     def _select(self, k, folder):
@@ -179,8 +184,7 @@ class EELT:
         """Iterate until done; returns the log (one dict per iteration)."""
         cfg = self.config
         for entry in self.state["log"]:  # chunks of an iteration recorded just before a kill
-            for stale in (self.run_dir / f"iter_{entry['iteration']:03d}").glob("chunk_*"):
-                stale.unlink()
+            _drop_chunks(self.run_dir / f"iter_{entry['iteration']:03d}")
         for k in range(len(self.state["log"]), cfg.iterations):
             if self.state.get("converged") is not None:
                 break
@@ -190,8 +194,7 @@ class EELT:
             chosen = selection["chosen"]
             records, failed = self._label(chosen, folder, selection.get("chunk", self.chunk))
             if chosen and not records:
-                for stale in folder.glob("chunk_*"):  # relabel them after the fix
-                    stale.unlink()
+                _drop_chunks(folder)  # relabel them after the fix
                 raise RuntimeError(f"EELT iteration {k}: every one of the {len(chosen)} "
                                    f"labels failed (a setup problem?), first: {failed[0][1]}")
             labels = f"iter_{k:03d}/labels.h5"
@@ -205,14 +208,19 @@ class EELT:
             if entry["fraction_accurate"] >= cfg.accurate_stop:
                 self.state["converged"] = k
             self._save_state()
-            for stale in folder.glob("chunk_*"):
-                stale.unlink()
+            _drop_chunks(folder)
             if progress:
                 progress(f"EELT iteration {k}: trained on {entry['trained_on']}, explored "
                          f"{entry['explored']}, accurate {entry['accurate']}, candidates "
                          f"{entry['candidate']}, failed {entry['failed']}, labeled "
                          f"{len(records)}")
         return self.state["log"]
+
+
+def _drop_chunks(folder):
+    """Remove an iteration's chunk files (gathered into labels.h5, or to be relabeled)."""
+    for stale in folder.glob("chunk_*"):
+        stale.unlink()
 
 
 def read_state(run_dir):

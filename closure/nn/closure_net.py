@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..data import DXI, XI
+from ..data import DXI, XI, fluid_frame
 from ..moment_equations import frame_moments
 from .moments import EQUILIBRIUM, GRAD_EVEN, GRAD_ODD
 
@@ -163,3 +163,9 @@ def local_knudsen(run):
     """`log_knudsen` per snapshot and cell of a dataset run, shape (ns, nx)."""
     return np.array([log_knudsen(run["mfp"][s], run["rho"][s], run["T"][s], run["x"])
                      for s in range(run["rho"].shape[0])])
+
+
+def closure_inputs(runs):
+    """(f (N, 2, NXI), log10 Kn (N,)) of every cell of every snapshot of `runs`: the
+    training and test pairs of the closure networks."""
+    return fluid_frame(runs), np.concatenate([local_knudsen(r).ravel() for r in runs])

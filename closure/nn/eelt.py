@@ -16,11 +16,10 @@ import torch
 
 import boltzmann as bz
 from boltzmann.io import atomic_h5, open_checked
-from boltzmann.problems import from_attrs
 
 from .. import data
 from ..fv import FVNumerics
-from .closure_net import closure_targets, local_knudsen
+from .closure_net import closure_inputs, closure_targets
 from .ensemble import ClosureEnsemble
 from .learned import LearnedClosure, assemble
 from .moments import MomentAutoencoder
@@ -94,11 +93,11 @@ class TubeExplorer:
     def explore(self, closure, iteration):
         rng = np.random.default_rng((self.seed, iteration))
         gas = bz.Gas(omega=self.distribution.omega)
+        members = [member(closure, m) for m in range(len(closure.nets))]
         out = []
         for c in self.distribution.draw(rng, self.per_iteration, f"it{iteration}"):
             p = self.distribution.problem(c)
-            c["rollouts"] = [rollout(member(closure, m), p, gas, self.nx, self.fractions)
-                             for m in range(len(closure.nets))]
+            c["rollouts"] = [rollout(m, p, gas, self.nx, self.fractions) for m in members]
             out.append(c)
         return out
 
@@ -158,9 +157,6 @@ class RunStore:
         def fill(h5):
             h5.attrs["format"] = "mlclosure.runs"
             for k, r in enumerate(records):
-                if isinstance(r, data.Run):
-                    r = {"name": r.name, "split": r.split, "attrs": r.attrs,
-                         "arrays": r.arrays, "meta": r.meta}
                 data.write_record(h5.create_group(f"run_{k:05d}"), r)
 
         return atomic_h5(path, fill)
@@ -168,12 +164,6 @@ class RunStore:
     def load(self, path):
         with open_checked(path, "mlclosure.runs") as h5:
             return [data.read_record(g, f"{path}:{name}") for name, g in sorted(h5.items())]
-
-
-def fluid_frame(runs):
-    s = data.samples(runs, ("g", "h"))
-    return np.stack([s["g"], s["h"]], axis=1), np.concatenate(
-        [local_knudsen(r).ravel() for r in runs])
 
 
 class ClosureTrainer:
@@ -187,12 +177,12 @@ class ClosureTrainer:
         self.patience, self.seed, self.val_every, self.model = patience, seed, val_every, model
 
     def train(self, records, iteration, folder):
-        runs = [r if isinstance(r, data.Run) else _as_run(r) for r in records]
+        runs = records  # data.Run, as RunStore loads them
         val = runs[::self.val_every] or runs[:1]
         train = [r for k, r in enumerate(runs) if k % self.val_every] or runs
         torch.manual_seed(self.seed)
         ae = MomentAutoencoder(2, grad=True)
-        ens = ClosureEnsemble.fit(ae, fluid_frame(train), fluid_frame(val),
+        ens = ClosureEnsemble.fit(ae, closure_inputs(train), closure_inputs(val),
                                   members=self.members, epochs=self.epochs, lr=self.lr,
                                   seed=self.seed, patience=self.patience, width=self.width,
                                   batch=self.batch)
@@ -203,16 +193,11 @@ class ClosureTrainer:
         return closure
 
 
-def _as_run(record):
-    return data.Run(record["name"], record["split"], from_attrs(record["attrs"]["problem"]),
-                    record["attrs"], record["arrays"], record.get("meta", {}))
-
-
 def a_priori_error(closure, runs):
     """The ensemble-mean closure targets against the exact ones over every cell of `runs`:
     per target the L2 error over its L2 variation about its mean, averaged over the
     targets that vary (the cheap test error logged at each iteration)."""
-    f, kn = fluid_frame(runs)
+    f, kn = closure_inputs(runs)
     with torch.no_grad():
         exact = closure_targets(closure.ae, torch.as_tensor(f)).numpy()
         W = closure.ae.encode(torch.as_tensor(f)).numpy()
@@ -236,10 +221,9 @@ def build(config, run_dir, executor=None):
     """
     from pathlib import Path
 
-    from ..eelt import EELT, EELTConfig
+    from ..eelt import EELT, EELTConfig, from_table
 
-    dist = TubeDistribution(**{k: tuple(v) if isinstance(v, list) else v
-                               for k, v in config.get("distribution", {}).items()})
+    dist = from_table(TubeDistribution, config.get("distribution", {}))
     ex, lab = config.get("explore", {}), config.get("label", {})
     fractions = tuple(ex.get("fractions", (0.25, 0.5, 0.75, 1.0)))
     labeler = KineticLabeler(lab.get("model", "shakhov"), dist, lab.get("nx", 100), fractions)

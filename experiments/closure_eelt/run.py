@@ -25,6 +25,7 @@ import numpy as np  # noqa: E402
 import boltzmann as bz  # noqa: E402
 from boltzmann.io import atomic_h5, write_dataset  # noqa: E402
 from closure.cli_eelt import status_table  # noqa: E402
+from closure.eelt import from_table  # noqa: E402
 from closure.nn.eelt import TubeDistribution, build, member, rollout  # noqa: E402
 from closure.nn.learned import LearnedClosure  # noqa: E402
 
@@ -55,8 +56,7 @@ def figure2(cfg, run_dir, log, path):
     finite = np.where(devi < 1e3, devi, -1.0)
     k = int(np.argmax(finite))  # the most disputed tube whose members all finished
     # the explorer draws with the generator seeded by (seed, iteration): the same tubes again
-    dist = TubeDistribution(**{a: tuple(b) if isinstance(b, list) else b
-                               for a, b in cfg["distribution"].items()})
+    dist = from_table(TubeDistribution, cfg["distribution"])
     rng = np.random.default_rng((cfg["eelt"]["seed"], 0))
     tube = dist.draw(rng, cfg["explore"]["per_iteration"], "it0")[k]
     problem, gas = dist.problem(tube), bz.Gas(omega=dist.omega)

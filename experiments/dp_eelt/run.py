@@ -22,10 +22,9 @@ from ase import units  # noqa: E402
 from ase.md.langevin import Langevin  # noqa: E402
 
 from boltzmann.io import atomic_h5, write_dataset  # noqa: E402
-from closure.cli_eelt import status_table  # noqa: E402
-from closure.dp.dpgen import build, labeler_of, structure  # noqa: E402
+from closure.cli_eelt import run_config, status_table  # noqa: E402
+from closure.dp.dpgen import labeler_of, structure  # noqa: E402
 from closure.dp.train import load, report  # noqa: E402
-from closure.eelt import local_executor  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -72,9 +71,7 @@ def plot(log, rmse, path, title):
 def main(argv=None):
     args, cfg = setup(__doc__, HERE, argv)
     run_dir = args.out / "run"
-    ex = cfg.get("executor", {})
-    with local_executor(ex.get("kind", "serial"), ex.get("workers", 2)) as pool:
-        log = build(cfg, run_dir, pool).run()
+    log = run_config(cfg, run_dir)
     tc = cfg["test"]
     test = reference_md(cfg["system"], tc["temperatures"], tc["frames"], 99)
     rmse = [report(load(run_dir / f"iter_{e['iteration']:03d}" / "model_0.pt")[0], test)

@@ -33,7 +33,7 @@ from closure.fv import FVNumerics, make_solver  # noqa: E402
 from closure.metrics import NAMES as METRIC_NAMES  # noqa: E402
 from closure.metrics import error_table, profile_errors  # noqa: E402
 from closure.nn import ClosureEnsemble, MomentAutoencoder, fit_autoencoder  # noqa: E402
-from closure.nn.closure_net import local_knudsen  # noqa: E402
+from closure.nn.closure_net import closure_inputs  # noqa: E402
 from closure.nn.default import DEFAULT_MODEL  # noqa: E402
 from closure.nn.learned import LearnedClosure, assemble  # noqa: E402
 from closure.shock_ode import nsf_shock  # noqa: E402
@@ -63,22 +63,16 @@ def dataset_experiment(folder):
     return mod, cfg
 
 
-def fluid_frame(runs):
-    s = data.samples(runs, ("g", "h"))
-    return np.stack([s["g"], s["h"]], axis=1)
-
-
 def train(mc, parts, digest):
     torch.manual_seed(mc["seed"])
     t0 = time.perf_counter()
     if mc["K"] > 2:
-        ae, _ = fit_autoencoder(fluid_frame(parts["train"]), fluid_frame(parts["val"]), mc["K"],
+        ae, _ = fit_autoencoder(data.fluid_frame(parts["train"]),
+                                data.fluid_frame(parts["val"]), mc["K"],
                                 epochs=mc["ae_epochs"], seed=mc["seed"], grad=True)
     else:
         ae = MomentAutoencoder(mc["K"], grad=True)  # sigma^ and q^ only: nothing to learn
-    sets = {s: (fluid_frame(parts[s]), np.concatenate([local_knudsen(r).ravel()
-                                                      for r in parts[s]]))
-            for s in ("train", "val")}
+    sets = {s: closure_inputs(parts[s]) for s in ("train", "val")}
     ens = ClosureEnsemble.fit(ae, sets["train"], sets["val"], members=mc["members"],
                               epochs=mc["epochs"], lr=mc["lr"], seed=mc["seed"],
                               patience=mc["patience"], width=mc["width"], floor=mc["floor"])

@@ -34,7 +34,11 @@ from closure.nn import (  # noqa: E402
     reconstruction_errors,
     save_model,
 )
-from closure.nn.closure_net import closure_targets, local_knudsen, target_names  # noqa: E402
+from closure.nn.closure_net import (  # noqa: E402
+    closure_inputs,
+    closure_targets,
+    target_names,
+)
 from closure.nn.moments import hermite_reconstruct  # noqa: E402
 from closure.nn.train import hermite_errors  # noqa: E402
 
@@ -55,17 +59,11 @@ def specs(cfg):
     return out
 
 
-def stack(runs, keys=("g", "h")):
-    s = data.samples(runs, keys)
-    return np.stack([s[keys[0]], s[keys[1]]], axis=1)
-
-
 def closure_study(cfg, models, parts, out, digest):
     """Train the closure network on the moments of autoencoder K and compare, on the test
     runs, with the closure read off the decoded distribution (the autoencoder alone)."""
     ae = models[cfg["K"]]
-    sets = {s: (stack(parts[s]), np.concatenate([local_knudsen(r).ravel() for r in parts[s]]))
-            for s in ("train", "val", "test")}
+    sets = {s: closure_inputs(parts[s]) for s in ("train", "val", "test")}
     t0 = time.perf_counter()
     ens = ClosureEnsemble.fit(ae, sets["train"], sets["val"], members=cfg["members"],
                               epochs=cfg["epochs"], lr=cfg["lr"], seed=cfg["seed"],
@@ -129,7 +127,7 @@ def main(argv=None):
     data.build_dataset(folder, specs(cfg["data"]))
     runs = data.load_dataset(folder)
     parts = {s: [r for r in runs if r.split == s] for s in data.SPLITS}
-    f = {s: stack(parts[s]) for s in data.SPLITS}
+    f = {s: data.fluid_frame(parts[s]) for s in data.SPLITS}
     print(f"  {len(runs)} runs, cells: " + ", ".join(f"{s} {len(f[s])}" for s in f)
           + f" ({time.perf_counter() - t0:.0f} s)")
     digest = data.dataset_hash(runs)
