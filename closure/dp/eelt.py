@@ -89,13 +89,19 @@ class MDExplorer:
                 dyn.run(self.every)
                 snap = atoms.copy()
                 snap.calc = None
+                if hasattr(models, "models"):  # the deviation the MD step already computed
+                    snap.info["max_devi_f"] = atoms.calc.get_property("max_devi_f", atoms)
                 out.append(snap)
         return out
 
 
 class DeviationExaminer:
+    """The ensemble's max force deviation of each candidate: the one MDExplorer recorded
+    from the same ensemble's last MD step (`info["max_devi_f"]`), else evaluated."""
+
     def examine(self, models, candidates):
-        return [models.evaluate(a.positions, models.types_of(a.get_chemical_symbols()),
+        return [a.info["max_devi_f"] if "max_devi_f" in a.info else
+                models.evaluate(a.positions, models.types_of(a.get_chemical_symbols()),
                                 a.cell.array if a.pbc.all() else None, bool(a.pbc.all()))[2]
                 for a in candidates]
 

@@ -204,3 +204,28 @@ def test_a_labeler_drives_ase_as_a_calculator():
     e0 = atoms.get_potential_energy()
     BFGS(atoms, logfile=None).run(fmax=0.05, steps=20)
     assert atoms.get_potential_energy() < e0 - 0.01
+
+
+@pytest.mark.parametrize("pressures", [None, [1000.0]])
+def test_recorded_deviation_equals_the_ensemble_at_the_snapshot(pressures):
+    """The max force deviation MDExplorer keeps from the MD step (NVT and NPT) is the one a
+    fresh evaluation of the ensemble gives at the snapshot's positions and cell."""
+    from closure.dp.eelt import DeviationExaminer, MDExplorer
+    from closure.dp.ensemble import DPEnsemble
+    from closure.dp.model import DeepPot
+
+    a = bulk("Cu", "fcc", a=3.6, cubic=True).repeat((2, 2, 2))
+    a.rattle(0.05, seed=1)
+    members = []
+    for k in range(2):
+        torch.manual_seed(k)
+        m = DeepPot(["Cu"], 4.0, 2.0, (40,), (4, 8), 4, (8,))
+        m.set_statistics([(a.positions, np.zeros(len(a), int), a.cell.array)])
+        members.append(m)
+    ens = DPEnsemble(members)
+    snaps = MDExplorer([a], [300.0], steps=20, every=5, pressures=pressures).explore(ens, 0)
+    assert all("max_devi_f" in s.info for s in snaps)
+    fresh = [ens.evaluate(s.positions, np.zeros(len(s), int), s.cell.array)[2] for s in snaps]
+    np.testing.assert_allclose(DeviationExaminer().examine(ens, snaps), fresh, rtol=0,
+                               atol=1e-12)
+    assert min(fresh) > 0.0
