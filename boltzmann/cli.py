@@ -4,10 +4,18 @@
     python -m boltzmann tube --sod --kn 1e-3 --model bgk --out sod.h5
     python -m boltzmann tube --left 1,0,1 --right 0.125,0,0.8 --t-end 0.15 --out tube.h5
     python -m boltzmann tube --mach 10 --kn 1e-2 --out strong.h5
+    python -m boltzmann shock --mach 5.5 --model dsmc --omega 0.5 --out shock_dsmc.h5
+    python -m boltzmann tube --sod --kn 0.05 --model dsmc --runs 16 --out sod_dsmc.h5
+
+--model dsmc runs the direct simulation Monte Carlo of the Boltzmann equation (VHS molecules
+of the given omega, VSS with --alpha) and adds the standard error of each profile
+(rho_err, ..., q_x_err) to the file.
 """
 
 import argparse
 import sys
+
+import numpy as np
 
 from . import COLLISIONS, Gas, KineticSolver, NormalShock, Numerics, ShockTube, State
 from .diagnostics import reciprocal_thickness
@@ -24,7 +32,7 @@ def _state(text):
 
 
 def _common(p):
-    p.add_argument("--model", default="shakhov", choices=sorted(COLLISIONS))
+    p.add_argument("--model", default="shakhov", choices=sorted(COLLISIONS) + ["dsmc"])
     p.add_argument("--prandtl", type=float, default=None,
                    help="Prandtl number (Shakhov, ES-BGK; default 2/3)")
     p.add_argument("--omega", type=float, default=0.5, help="viscosity exponent, mu ~ T^omega")
@@ -35,6 +43,15 @@ def _common(p):
     p.add_argument("--limiter", default="vanleer", choices=sorted(LIMITERS))
     p.add_argument("--out", required=True, help="HDF5 file to write")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    d = p.add_argument_group("DSMC (--model dsmc)")
+    d.add_argument("--alpha", type=float, default=1.0, help="VSS exponent (1: VHS)")
+    d.add_argument("--ppc", type=float, default=50.0, help="particles per cell at density 1")
+    d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--samples", type=int, default=None, help="shock: samples to take")
+    d.add_argument("--q-tol", type=float, default=0.02,
+                   help="shock: sample until the q_x standard error < q_tol * peak |q_x|")
+    d.add_argument("--max-wall", type=float, default=600.0, help="shock: wall-time cap, s")
+    d.add_argument("--runs", type=int, default=8, help="tube: independent runs averaged")
 
 
 def add_problem_parsers(sub):
@@ -100,19 +117,38 @@ def main(argv=None):
             kw["nx"] = args.nx
         from . import get_model
 
-        solver = KineticSolver(problem, gas, get_model(args.model, args.prandtl),
-                               Numerics(**kw))
-        sol = solver.run(progress=not args.quiet)
+        if args.model == "dsmc":
+            sol = _run_dsmc(args, problem, gas)
+        else:
+            solver = KineticSolver(problem, gas, get_model(args.model, args.prandtl),
+                                   Numerics(**kw))
+            sol = solver.run(progress=not args.quiet)
         path = sol.save(args.out)
     except (InputError, SolutionError, FileFormatError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     m = sol.moments
-    print(f"wrote {path}: {problem.kind}, model {sol.model.name} "
-          f"(Pr = {sol.model.prandtl:.4g}), omega = {gas.omega}, t = {sol.t:.4g}")
-    print(f"  grid: {sol.x.size} cells x {sol.v.size} velocities, {sol.info['steps']} steps, "
-          f"{sol.info['wall_time']:.2f} s")
-    if args.command == "shock":
+    if args.model == "dsmc":
+        info = sol.info
+        print(f"wrote {path}: {problem.kind}, DSMC {sol.molecule.name}, t = {sol.t:.4g}")
+        count = info.get("samples", info.get("runs"))
+        print(f"  {sol.x.size} cells, {info['steps']} steps, {count} samples/runs,"
+              f" {info['wall_time']:.1f} s, "
+              f"{info['moves_per_second']:.3g} particle moves/s")
+    else:
+        print(f"wrote {path}: {problem.kind}, model {sol.model.name} "
+              f"(Pr = {sol.model.prandtl:.4g}), omega = {gas.omega}, t = {sol.t:.4g}")
+        print(f"  grid: {sol.x.size} cells x {sol.v.size} velocities, {sol.info['steps']} "
+              f"steps, {sol.info['wall_time']:.2f} s")
+    if args.command == "shock" and args.model == "dsmc":
+        from .diagnostics import reciprocal_thickness_smoothed
+
+        up = problem.states(gas)[0]
+        print(f"  rho2/rho1 = {m['rho'][-5:].mean() / up.rho:.4f}, T2/T1 = "
+              f"{m['T'][-5:].mean() / up.T:.4f}, reciprocal thickness "
+              f"{reciprocal_thickness_smoothed(sol.x, m['rho']):.4f}, min q_x = "
+              f"{m['q_x'].min():.4g} +- {sol.errors['q_x'][np.argmin(m['q_x'])]:.2g}")
+    elif args.command == "shock":
         rho = m["rho"]
         recip = reciprocal_thickness(sol.x, rho)
         up = problem.states(gas)[0]  # the reservoir state; the first cell feels the precursor
@@ -122,3 +158,23 @@ def main(argv=None):
     for k in ("rho", "u", "T", "sigma_xx", "q_x"):
         print(f"  {k:8s} [{m[k].min():.5g}, {m[k].max():.5g}]")
     return 0
+
+
+def _run_dsmc(args, problem, gas):
+    """The DSMC run of the command line; a shock's domain defaults to [-15, 15] lambda_1
+    (molecules of the Boltzmann equation have no BGK precursor), its cells to lambda_min / 3."""
+    from dataclasses import replace
+
+    from .dsmc import DSMC, DSMCNumerics, Molecule
+
+    if args.command == "shock":
+        problem = replace(problem, upstream=args.upstream or 15.0,
+                          downstream=args.downstream or 15.0)
+        num = DSMCNumerics(dx=args.dx, ppc=args.ppc, seed=args.seed)
+    else:
+        num = DSMCNumerics(nx=args.nx, ppc=args.ppc, seed=args.seed, runs=args.runs)
+    kind = "VHS" if args.alpha == 1.0 else "VSS"
+    molecule = Molecule(args.omega, args.alpha, f"{kind} omega={args.omega:g}")
+    solver = DSMC(problem, gas, molecule, num)
+    return solver.run(progress=not args.quiet, samples=args.samples, q_tol=args.q_tol,
+                      max_time=args.max_wall)

@@ -332,6 +332,9 @@ class _progress:
         return self
 
     def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
         if self.bar is not None:
             self.bar.close()
 

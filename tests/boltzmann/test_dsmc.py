@@ -1,0 +1,157 @@
+"""DSMC: collision rate, relaxation rate, conservation, Rankine-Hugoniot end states,
+reproducibility, file output and bad input."""
+
+import numpy as np
+import pytest
+
+from boltzmann import Gas, NormalShock, ShockTube, rankine_hugoniot, read_solution
+from boltzmann.dsmc import (
+    DSMC,
+    DSMCNumerics,
+    Molecule,
+    hard_sphere,
+    inflow_flux,
+    kernels,
+    relax_homogeneous,
+)
+from boltzmann.dsmc.solver import flux_velocities
+from boltzmann.errors import InputError
+
+
+@pytest.mark.parametrize("omega", [0.5, 0.81, 1.0])
+def test_equilibrium_collision_rate_matches_vhs_theory(omega):
+    """Collisions per molecule per unit time in equilibrium equal n <sigma_T c_r> =
+    4 d_ref^2 n sqrt(pi T_ref) (T / T_ref)^(1 - omega) [Bird 1994, eq. 4.64]."""
+    mol = Molecule(omega)
+    n, T, mu_ref, t_end, particles = 1.3, 1.7, 0.8, 2.0, 20000
+    r = relax_homogeneous(mol, particles, T, T, t_end, 0.01, mu_ref=mu_ref, rho=n, seed=3)
+    ncoll = r["collisions"][-1]
+    rate = 2.0 * ncoll / (particles * t_end)
+    theory = mol.collision_frequency(n, T, mu_ref)
+    # the count of accepted collisions is binomial: relative standard error 1 / sqrt(ncoll)
+    assert abs(rate / theory - 1.0) < 4.0 / np.sqrt(ncoll)
+
+
+@pytest.mark.parametrize("alpha", [1.0, 1.4])
+def test_maxwell_anisotropy_relaxes_at_p_over_mu(alpha):
+    """For Maxwell molecules (omega = 1) the pressure deviator decays exactly as
+    exp(-p t / mu) whatever the scattering law [Truesdell & Muncaster 1980, ch. XIV]; mu from
+    the VSS viscosity formula.  rho = 1, mean T = 1, mu = mu_ref = 0.5: rate 2; a step of
+    NTC multiplies the deviator by 1 - 2 dt on average."""
+    mol = Molecule(1.0, alpha)
+    dt = 0.002
+    r = relax_homogeneous(mol, 1000000, 1.6, 0.7, 0.6, dt, mu_ref=0.5, seed=1, every=10)
+    d = r["T_xx"] - r["T_perp"]
+    slope = np.polyfit(r["t"], np.log(d), 1)[0]
+    assert abs(slope * dt / np.log(1.0 - 2.0 * dt) - 1.0) < 0.03  # noise ~1 % at 1e6
+
+
+def test_two_temperature_relaxation_of_hard_spheres():
+    """From an anisotropic Maxwellian the pressure deviator of any VHS gas starts to decay at
+    p / mu_1, mu_1 the first Chapman-Enskog approximation of the viscosity (Bird's d_ref
+    formula): the collision production of Grad's 13-moment distribution [Grad, Commun. Pure
+    Appl. Math. 2, 331 (1949); Struchtrup 2005, sec. 3.2.4].  Hard spheres, T = 1,
+    mu_ref = 1: rate 1 over the first 0.25 relaxation times, mean of three runs (the slope of
+    one run of 1e6 molecules scatters by about 3 %)."""
+    dt = 0.002
+    slopes = []
+    for seed in (2, 3, 4):
+        r = relax_homogeneous(hard_sphere(), 1000000, 1.2, 0.9, 0.25, dt, mu_ref=1.0,
+                              seed=seed, every=5)
+        slopes.append(np.polyfit(r["t"], np.log(r["T_xx"] - r["T_perp"]), 1)[0])
+    assert abs(np.mean(slopes) * dt / np.log(1.0 - dt) - 1.0) < 0.04
+
+
+def test_each_collision_conserves_momentum_and_energy_to_roundoff():
+    rng = np.random.default_rng(0)
+    c = rng.normal(size=(5000, 3)) * [1.0, 2.0, 0.5] + [3.0, 0.0, 0.0]
+    start = np.array([0, 1000, 1000, 5000], np.int64)
+    ncoll = np.zeros(3, np.int64)
+    p0, e0 = c.sum(axis=0), (c * c).sum()
+    for alpha in (1.0, 1.5):
+        crmax = np.full(3, 10.0)
+        for step in range(20):
+            kernels.collide(c, start, 3, 1.0, 1.0, 0.01, crmax, alpha, 5, step, ncoll)
+    assert ncoll.sum() > 10000
+    assert np.allclose(c.sum(axis=0), p0, rtol=0, atol=1e-10)
+    assert abs((c * c).sum() / e0 - 1.0) < 1e-13
+    assert c[1000:].sum(axis=0) == pytest.approx(c[1000:].sum(axis=0))
+
+
+def test_inflow_velocities_follow_the_flux_distribution():
+    """Mean normal velocity of molecules crossing a plane from a Maxwellian (u, T): the ratio
+    of the second to the first half-range moment of f, computed by quadrature."""
+    rng = np.random.default_rng(4)
+    for u, T in ((2.0, 1.0), (-0.5, 3.0), (0.0, 1.0)):
+        cx = flux_velocities(rng, 200000, u, T)
+        v = np.linspace(0.0, abs(u) + 12.0 * np.sqrt(T), 20001)
+        f = np.exp(-(v - u) ** 2 / (2 * T))
+        expect = np.trapezoid(v * v * f, v) / np.trapezoid(v * f, v)
+        assert cx.min() > 0.0
+        assert abs(cx.mean() / expect - 1.0) < 4 * cx.std() / np.sqrt(cx.size) / expect
+        flux = np.trapezoid(v * f, v) / np.sqrt(2 * np.pi * T)
+        assert inflow_flux(1.0, u, T) == pytest.approx(flux, rel=1e-6)
+
+
+@pytest.fixture(scope="module")
+def mach2():
+    problem = NormalShock(2.0, upstream=8.0, downstream=8.0)
+    solver = DSMC(problem, Gas(omega=0.5), numerics=DSMCNumerics(dx=0.2, ppc=40, seed=11))
+    return problem, solver.run(progress=False, samples=6000)
+
+
+def test_stationary_shock_end_states_are_rankine_hugoniot(mach2):
+    problem, sol = mach2
+    up, down = rankine_hugoniot(problem.mach, Gas(omega=0.5))
+    for state, cells in ((up, slice(2, 8)), (down, slice(-8, -2))):
+        for k in ("rho", "u", "T"):
+            value = sol[k][cells].mean()
+            err = sol.errors[k][cells].mean() / np.sqrt(6)  # neighbouring cells ~ independent
+            assert abs(value - getattr(state, k)) < 4 * err + 2e-3 * getattr(state, k), k
+
+
+def test_shock_is_held_at_the_centre_and_has_errors(mach2, tmp_path):
+    _, sol = mach2
+    assert abs(sol.x[np.argmin(np.abs(sol.x))]) < 0.2  # x is centred at the midpoint
+    assert sol.info["batches"] >= 8
+    e = sol.errors["q_x"]
+    assert np.all(np.isfinite(e)) and np.all(e > 0)
+    flux = sol["rho"] * sol["u"]  # mass flux is uniform in a steady shock
+    assert np.std(flux) / np.mean(flux) < 0.01
+    path = sol.save(tmp_path / "s.h5")
+    f = read_solution(path)
+    assert f.params["model"]["name"] == "dsmc"
+    np.testing.assert_array_equal(f["q_x_err"], e)
+
+
+def test_tube_is_reproducible_from_its_seed():
+    problem = ShockTube.sod(kn=0.05)
+    num = DSMCNumerics(nx=60, ppc=20, runs=2, seed=7)
+    a = DSMC(problem, Gas(), numerics=num).run(progress=False)
+    b = DSMC(problem, Gas(), numerics=num).run(progress=False)
+    c = DSMC(problem, Gas(), numerics=DSMCNumerics(nx=60, ppc=20, runs=2, seed=8)).run(
+        progress=False)
+    np.testing.assert_array_equal(a["q_x"], b["q_x"])
+    assert not np.array_equal(a["q_x"], c["q_x"])
+    # the ends still hold the initial states
+    assert abs(a["rho"][:5].mean() - 1.0) < 5 * a.errors["rho"][:5].mean()
+
+
+def test_bad_input_raises_clear_errors():
+    shock = NormalShock(3.0, upstream=5.0, downstream=5.0)
+    with pytest.raises(InputError, match="ppc"):
+        DSMCNumerics(ppc=0)
+    with pytest.raises(InputError, match="ppc"):
+        DSMCNumerics(ppc=-5)
+    with pytest.raises(InputError, match="mean collision time"):
+        DSMC(shock, Gas(), numerics=DSMCNumerics(dt=1.0))
+    with pytest.raises(InputError, match="mean free"):
+        DSMC(shock, Gas(), numerics=DSMCNumerics(dx=2.0))
+    with pytest.raises(InputError, match="Mach"):
+        NormalShock(0.8)
+    with pytest.raises(InputError, match="dof"):
+        DSMC(shock, Gas(dof=1))
+    with pytest.raises(InputError, match="omega"):
+        DSMC(shock, Gas(omega=0.5), molecule=Molecule(0.81))
+    with pytest.raises(InputError, match="samples or q_tol"):
+        DSMC(shock, Gas()).run(progress=False)
