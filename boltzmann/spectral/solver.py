@@ -1,0 +1,233 @@
+"""Time integration with the fast spectral collision operator: space-homogeneous relaxation,
+and a 1D-space, 3D-velocity controller for periodic waves and weak normal shocks.
+
+    op = FastSpectral(VelocityBox(32, 7.0), omega=1.0, coeff=1.0)
+    history = relax(op, f0, t_end=2.0, dt=0.05)
+
+    sol = SpectralSolver(NormalShock(2.0, upstream=10, downstream=10), Gas(omega=1.0),
+                         SpectralNumerics(n=20, dx=0.5)).run()
+
+The 1D controller splits d_t f + v_x d_x f = Q(f) (Strang): MUSCL/SSP-RK2 transport of every
+discrete velocity (the kernels of `boltzmann.transport` on the flattened grid) and explicit
+collisions applied every `collide_every` transport steps, so that the costly Q(f) is evaluated
+on the collision time scale, not the CFL one; that collision step must stay below half
+the shortest mean collision time.
+"""
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import transport
+from ..boundary import fill_outflow, fill_periodic
+from ..errors import InputError, SolutionError
+from ..gas import Gas
+from ..steady import march_to_steady, shift_cells
+from .operator import FastSpectral, VelocityBox, support_box
+
+
+class RK4:
+    """Classical fourth-order Runge-Kutta [Kutta, Z. Math. Phys. 46, 435 (1901); Butcher,
+    Numerical Methods for ODEs (2008), sec. 235]: Butcher tableau a, b (c = row sums)."""
+
+    name = "rk4"
+    a = ((), (0.5,), (0.0, 0.5), (0.0, 0.0, 1.0))
+    b = (1.0 / 6.0, 1.0 / 3.0, 1.0 / 3.0, 1.0 / 6.0)
+
+
+class Heun:
+    """Heun's second-order Runge-Kutta (SSP, coefficient 1) [Shu & Osher 1988, eq. (2.15)]."""
+
+    name = "heun"
+    a = ((), (1.0,))
+    b = (0.5, 0.5)
+
+
+SCHEMES = {c.name: c for c in (RK4, Heun)}
+
+
+def rk_step(Q, f, dt, scheme=RK4):
+    """One explicit Runge-Kutta step of df/dt = Q(f)."""
+    ks = []
+    for row in scheme.a:
+        g = f
+        for aij, kj in zip(row, ks):
+            if aij:
+                g = g + dt * aij * kj
+        ks.append(Q(g))
+    return f + dt * sum(bj * kj for bj, kj in zip(scheme.b, ks))
+
+
+def relax(op: FastSpectral, f0, t_end: float, dt: float, scheme: str = "rk4", every: int = 1):
+    """Integrate the homogeneous Boltzmann equation df/dt = Q(f) from f0 (..., n, n, n).
+    Returns t (nt,), f (nt, ...) every `every` steps, and the entropy H (nt, ...)."""
+    if scheme not in SCHEMES:
+        raise InputError(f"relax: unknown scheme {scheme!r}; choose one of {sorted(SCHEMES)}")
+    steps = int(round(t_end / dt))
+    f = np.asarray(f0, dtype=float)
+    ts, fs = [0.0], [f]
+    for k in range(1, steps + 1):
+        f = rk_step(op, f, dt, SCHEMES[scheme])
+        if not np.all(np.isfinite(f)):
+            raise SolutionError(f"spectral relaxation: NaN or inf at step {k} (t = {k * dt:.4g})")
+        if k % every == 0:
+            ts.append(k * dt)
+            fs.append(f)
+    fs = np.array(fs)
+    return np.array(ts), fs, op.box.entropy(fs)
+
+
+@dataclass(frozen=True)
+class SpectralNumerics:
+    """n: velocities per axis; L: box half-width (default: every state within 5 thermal
+    speeds); nx or dx: cells (wave) or cell size in lambda_1 (shock); cfl: max|v_x| dt / dx of
+    transport; collide_every: transport steps per collision step; n_rho, degree: quadrature of
+    the operator (default n/2 and Lebedev 11)."""
+
+    n: int = 20
+    L: float | None = None
+    nx: int | None = None
+    dx: float | None = None
+    cfl: float = 0.5
+    collide_every: int = 1
+    n_rho: int | None = None
+    degree: int = 11
+
+    def __post_init__(self):
+        if not 0.0 < self.cfl <= transport_cfl_max():
+            raise InputError(f"SpectralNumerics: CFL number {self.cfl} cannot be stable; "
+                             f"MUSCL/SSP-RK2 needs 0 < CFL <= {transport_cfl_max()}")
+        if self.collide_every < 1:
+            raise InputError("SpectralNumerics: collide_every must be >= 1")
+
+
+def transport_cfl_max():
+    from ..solver import CFL_STABLE
+
+    return CFL_STABLE
+
+
+class SpectralSolver:
+    """Full-Boltzmann (VHS) solution of a 1D problem ('wave' or 'shock') on a 3D velocity grid.
+    Returns a `SpectralSolution`-like dict via run(): x, t, moments, f (nx, n, n, n)."""
+
+    def __init__(self, problem, gas: Gas = Gas(omega=1.0),
+                 numerics: SpectralNumerics = SpectralNumerics()):
+        from ..dsmc.molecules import molecule_for
+
+        if gas.dof != 3:
+            raise InputError("SpectralSolver: the spectral operator needs 3D velocities (dof=3)")
+        if problem.kind not in ("wave", "shock"):
+            raise InputError(f"SpectralSolver: problem kind {problem.kind!r} not supported "
+                             "(periodic waves and normal shocks are)")
+        num = numerics
+        self.problem, self.gas, self.numerics = problem, gas, num
+        self.states = states = tuple(problem.states(gas))
+        box = (support_box(states, num.n) if num.L is None else VelocityBox(num.n, num.L))
+        self.box = box
+        mu_ref = gas.mu_ref(problem.mfp_ref)
+        molecule = molecule_for(gas.omega)
+        self.op = FastSpectral(box, gas.omega, molecule.cross_section_coeff(mu_ref),
+                               n_rho=num.n_rho or num.n // 2, degree=num.degree)
+        if problem.kind == "shock":
+            if num.nx is not None:
+                raise InputError("SpectralNumerics: a normal shock takes dx, not nx")
+            nx = int(round(problem.length / (num.dx or 0.5)))
+        else:
+            if num.dx is not None:
+                raise InputError("SpectralNumerics: a periodic wave takes nx, not dx")
+            nx = num.nx or 16
+        self.nx, self.dx = nx, problem.length / nx
+        self.x = problem.x_min + (np.arange(nx) + 0.5) * self.dx
+        self.v = np.repeat(box.axis, box.n * box.n)  # flat x-velocities, sorted
+        self.j0 = transport.first_nonnegative(self.v)
+        self.dt = num.cfl * self.dx / box.L
+        tau = min(1.0 / molecule.collision_frequency(s.rho, s.T, mu_ref) for s in states)
+        if num.collide_every * self.dt > 0.5 * tau:
+            raise InputError(f"SpectralSolver: collision step {num.collide_every * self.dt:.3g}"
+                             f" exceeds half the mean collision time {tau:.3g}; lower "
+                             "collide_every or cfl")
+        self.tau_min = tau
+        rho, u, T = problem.initial(self.x, gas)
+        ng = transport.NG
+        self.f = np.zeros((1, nx + 2 * ng, self.v.size))
+        self.f[0, ng:nx + ng] = box.maxwellian(rho, u, T).reshape(nx, -1)
+        self.work = np.empty_like(self.f)
+        if problem.kind == "shock":
+            up, down = states
+            self.ghost_left = box.maxwellian(up.rho, up.u, up.T).reshape(-1)
+            self.ghost_right = box.maxwellian(down.rho, down.u, down.T).reshape(-1)
+        self.t = 0.0
+        self.steps = 0
+        self.collisions = 0
+
+    def _fill(self, f):
+        if self.problem.kind == "wave":
+            fill_periodic(f)
+        else:
+            fill_outflow(f)
+            ng = transport.NG
+            f[0, :ng] = self.ghost_left
+            f[0, -ng:] = self.ghost_right
+
+    def _transport(self):
+        f, w = self.f, self.work
+        dtdx = self.dt / self.dx
+        lim = transport.LIMITERS["vanleer"]
+        self._fill(f)
+        transport.advect_stage(f, f, 0.0, 1.0, self.v, self.j0, dtdx, lim, w)
+        self._fill(w)
+        transport.advect_stage(w, f, 0.5, 0.5, self.v, self.j0, dtdx, lim, f)
+
+    def _collide(self, dt):
+        ng, n = transport.NG, self.box.n
+        inner = self.f[0, ng:ng + self.nx].reshape(self.nx, n, n, n)
+        new = rk_step(self.op, inner, dt, Heun)
+        if not np.all(np.isfinite(new)):
+            raise SolutionError(f"SpectralSolver: NaN or inf at t = {self.t:.4g}")
+        self.f[0, ng:ng + self.nx] = new.reshape(self.nx, -1)
+        self.collisions += 1
+
+    def advance(self, steps: int):
+        """Strang-split steps: half a collision step, `collide_every` transports, half."""
+        k = self.numerics.collide_every
+        for _ in range(steps):
+            if self.steps % k == 0:
+                self._collide(0.5 * k * self.dt)
+            self._transport()
+            self.steps += 1
+            self.t += self.dt
+            if self.steps % k == 0:
+                self._collide(0.5 * k * self.dt)
+
+    def distribution(self):
+        ng, n = transport.NG, self.box.n
+        return self.f[0, ng:ng + self.nx].reshape(self.nx, n, n, n)
+
+    def moments(self):
+        return self.box.moments(self.distribution())
+
+    def run(self, t_end=None, tol=1e-4, progress=False):
+        """Advance a wave to t_end (default problem.t_end) or a shock to its steady state
+        (residual tol; translated by whole cells to stay centred). Returns a dict."""
+        t0 = time.perf_counter()
+        info = {}
+        if self.problem.kind == "wave":
+            t_end = self.problem.t_end if t_end is None else t_end
+            steps = int(np.ceil(t_end / self.dt))
+            self.dt = t_end / steps
+            self.advance(steps)
+        else:
+            k = self.numerics.collide_every
+            ng = transport.NG
+
+            def translate(shift):
+                shift_cells(self.f[:, ng:ng + self.nx], shift)
+
+            info = march_to_steady(self.problem, self.states, self.x, self.dx,
+                                   lambda: self.moments()["rho"], self.advance, translate,
+                                   lambda: self.t, tol=tol, strict=False, chunk=20 * k)
+        info.update(wall_time=time.perf_counter() - t0, steps=self.steps,
+                    collision_evaluations=2 * self.collisions)
+        return {"x": self.x, "t": self.t, "moments": self.moments(), "info": info}
