@@ -9,7 +9,8 @@
 
 --model dsmc runs the direct simulation Monte Carlo of the Boltzmann equation (VHS molecules
 of the given omega, VSS with --alpha) and adds the standard error of each profile
-(rho_err, ..., q_x_err) to the file.
+(rho_err, ..., q_x_err) to the file; --model spectral the fast spectral Boltzmann solver
+(VHS, --nv velocities per axis, default 20; weak shocks on coarse grids, --dx default 0.5).
 """
 
 import argparse
@@ -32,7 +33,7 @@ def _state(text):
 
 
 def _common(p):
-    p.add_argument("--model", default="shakhov", choices=sorted(COLLISIONS) + ["dsmc"])
+    p.add_argument("--model", default="shakhov", choices=sorted(COLLISIONS) + ["dsmc", "spectral"])
     p.add_argument("--prandtl", type=float, default=None,
                    help="Prandtl number (Shakhov, ES-BGK; default 2/3)")
     p.add_argument("--omega", type=float, default=0.5, help="viscosity exponent, mu ~ T^omega")
@@ -119,6 +120,8 @@ def main(argv=None):
 
         if args.model == "dsmc":
             sol = _run_dsmc(args, problem, gas)
+        elif args.model == "spectral":
+            sol = _run_spectral(args, problem, gas)
         else:
             solver = KineticSolver(problem, gas, get_model(args.model, args.prandtl),
                                    Numerics(**kw))
@@ -128,9 +131,13 @@ def main(argv=None):
         print(f"error: {exc}", file=sys.stderr)
         return 2
     m = sol.moments
-    if args.model == "dsmc":
+    if args.model == "spectral":
+        print(f"wrote {path}: {problem.kind}, fast spectral Boltzmann (VHS omega = "
+              f"{gas.omega}), t = {sol.t:.4g}, {sol.x.size} cells, "
+              f"{sol.info['wall_time']:.1f} s")
+    elif args.model == "dsmc":
         info = sol.info
-        print(f"wrote {path}: {problem.kind}, DSMC {sol.molecule.name}, t = {sol.t:.4g}")
+        print(f"wrote {path}: {problem.kind}, DSMC {sol.molecule_name}, t = {sol.t:.4g}")
         count = info.get("samples", info.get("runs"))
         print(f"  {sol.x.size} cells, {info['steps']} steps, {count} samples/runs,"
               f" {info['wall_time']:.1f} s, "
@@ -148,7 +155,7 @@ def main(argv=None):
               f"{m['T'][-5:].mean() / up.T:.4f}, reciprocal thickness "
               f"{reciprocal_thickness_smoothed(sol.x, m['rho']):.4f}, min q_x = "
               f"{m['q_x'].min():.4g} +- {sol.errors['q_x'][np.argmin(m['q_x'])]:.2g}")
-    elif args.command == "shock":
+    elif args.command == "shock" and args.model != "spectral":
         rho = m["rho"]
         recip = reciprocal_thickness(sol.x, rho)
         up = problem.states(gas)[0]  # the reservoir state; the first cell feels the precursor
@@ -178,3 +185,15 @@ def _run_dsmc(args, problem, gas):
     solver = DSMC(problem, gas, molecule, num)
     return solver.run(progress=not args.quiet, samples=args.samples, q_tol=args.q_tol,
                       max_time=args.max_wall)
+
+
+def _run_spectral(args, problem, gas):
+    """The fast spectral Boltzmann solver of the command line (normal shocks only here)."""
+    from .spectral import SpectralNumerics, SpectralSolver
+
+    if args.command != "shock":
+        raise InputError("--model spectral: the command line runs normal shocks; periodic "
+                         "waves through boltzmann.spectral.SpectralSolver")
+    num = SpectralNumerics(n=args.nv or 20, dx=args.dx or 0.5,
+                           cfl=0.5 if args.cfl is None else args.cfl)
+    return SpectralSolver(problem, gas, num).run(tol=args.tol, progress=not args.quiet)

@@ -9,9 +9,8 @@ ensemble), the moment is computed per batch, and err = std(batch values) / sqrt(
 
 import numpy as np
 
+from ..io import PROFILE_NAMES as NAMES
 from .kernels import NSUMS, accumulate
-
-NAMES = ("rho", "u", "T", "p", "sigma_xx", "q_x")
 
 
 def moments_from_sums(sums, nsamples, weight):

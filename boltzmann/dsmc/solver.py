@@ -2,7 +2,7 @@
 molecules, for the toolkit's problem descriptions.
 
     sol = DSMC(NormalShock(5.5, upstream=15, downstream=15), Gas(omega=0.5)).run(q_tol=0.02)
-    sol.save("shock_dsmc.h5")
+    sol.save("shock_dsmc.h5")   # a ProfileSolution
 
 Normal shock: the ends of [-upstream, downstream] are reservoirs at the Rankine-Hugoniot states;
 molecules leaving the domain are removed and molecules enter with the one-way Maxwellian flux
@@ -15,7 +15,7 @@ consecutive seeds, sampled at t_end; errors are the run-to-run standard errors.
 """
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from math import erf, exp, pi, sqrt
 
 import numpy as np
@@ -23,9 +23,10 @@ import numpy as np
 from ..diagnostics import density_midpoint
 from ..errors import InputError, SolutionError
 from ..gas import Gas
+from ..profiles import ProfileSolution
 from . import kernels
 from .molecules import Molecule, molecule_for
-from .sampling import NAMES, Sampler
+from .sampling import Sampler
 
 #: cells may be at most this many local mean free paths wide: the viscosity of NTC-DSMC grows
 #: by (16 / 45 pi)(dx / lambda)^2, 11 % at dx = lambda [Alexander, Garcia & Alder, Phys. Fluids
@@ -65,38 +66,6 @@ class DSMCNumerics:
             raise InputError(f"DSMCNumerics: nx={self.nx} cells is too few")
         if self.sample_every < 1 or self.runs < 1:
             raise InputError("DSMCNumerics: sample_every and runs must be >= 1")
-
-
-@dataclass
-class DSMCSolution:
-    """Sampled DSMC profiles: x (nx,) cell centres (a shock's centred at the density
-    midpoint); moments and errors: dicts of (nx,) arrays, 'rho', 'u', 'T', 'p', 'sigma_xx',
-    'q_x' and one standard error of each; info: run statistics."""
-
-    problem: object
-    gas: Gas
-    molecule: Molecule
-    numerics: dict
-    t: float
-    x: np.ndarray
-    moments: dict
-    errors: dict
-    info: dict = field(default_factory=dict)
-
-    def __getitem__(self, name):
-        return self.moments[name]
-
-    def save(self, path):
-        from ..io import write_profiles
-        from ..moments import MOMENT_UNITS
-
-        datasets = [(f"{k}_err", self.errors[k], MOMENT_UNITS[k],
-                     "one standard error of the sampled value (batch means or run-to-run)")
-                    for k in NAMES]
-        groups = {"gas": self.gas.to_attrs(), "model": self.molecule.to_attrs(),
-                  "numerics": self.numerics}
-        return write_profiles(path, self.problem, self.t, self.x, self.moments, groups,
-                              datasets, self.info)
 
 
 def inflow_flux(n, u, T):
@@ -358,8 +327,8 @@ class DSMC:
 
         params = numerics_attrs(self.numerics)
         params.update(dx_used=self.dx, nx_used=self.nx, dt_used=self.dt, fn=self.fn)
-        return DSMCSolution(self.problem, self.gas, self.molecule, params, t, x, m, errors,
-                            info)
+        return ProfileSolution(self.problem, self.gas, self.molecule.to_attrs(), params, t, x,
+                               m, errors, info)
 
 
 def relax_homogeneous(molecule: Molecule, particles: int, T_par: float, T_perp: float,

@@ -109,8 +109,8 @@ def transport_cfl_max():
 
 
 class SpectralSolver:
-    """Full-Boltzmann (VHS) solution of a 1D problem ('wave' or 'shock') on a 3D velocity grid.
-    Returns a `SpectralSolution`-like dict via run(): x, t, moments, f (nx, n, n, n)."""
+    """Full-Boltzmann (VHS) solution of a 1D problem ('wave' or 'shock') on a 3D velocity grid;
+    run() returns a `ProfileSolution` (the distribution stays in `distribution()`)."""
 
     def __init__(self, problem, gas: Gas = Gas(omega=1.0),
                  numerics: SpectralNumerics = SpectralNumerics()):
@@ -210,7 +210,11 @@ class SpectralSolver:
 
     def run(self, t_end=None, tol=1e-4, progress=False):
         """Advance a wave to t_end (default problem.t_end) or a shock to its steady state
-        (residual tol; translated by whole cells to stay centred). Returns a dict."""
+        (residual tol; translated by whole cells to stay centred)."""
+        from ..diagnostics import density_midpoint
+        from ..profiles import ProfileSolution
+        from ..solver import numerics_attrs
+
         t0 = time.perf_counter()
         info = {}
         if self.problem.kind == "wave":
@@ -230,4 +234,11 @@ class SpectralSolver:
                                    lambda: self.t, tol=tol, strict=False, chunk=20 * k)
         info.update(wall_time=time.perf_counter() - t0, steps=self.steps,
                     collision_evaluations=2 * self.collisions)
-        return {"x": self.x, "t": self.t, "moments": self.moments(), "info": info}
+        m, x = self.moments(), self.x
+        if self.problem.kind == "shock":
+            up, down = self.states
+            x = x - density_midpoint(x, m["rho"], 0.5 * (up.rho + down.rho))
+        numerics = numerics_attrs(self.numerics)
+        numerics.update(L_used=self.box.L, dt_used=self.dt, nx_used=self.nx)
+        return ProfileSolution(self.problem, self.gas, self.op.to_attrs(), numerics, self.t, x,
+                               m, {}, {k: v for k, v in info.items() if k != "residual_history"})

@@ -155,3 +155,22 @@ def test_bad_input_raises_clear_errors():
         DSMC(shock, Gas(omega=0.5), molecule=Molecule(0.81))
     with pytest.raises(InputError, match="samples or q_tol"):
         DSMC(shock, Gas()).run(progress=False)
+
+
+def test_cli_and_registry_write_the_same_datasets(tmp_path):
+    from boltzmann import SOLVERS, solve
+    from boltzmann.cli import main
+
+    out = tmp_path / "d.h5"
+    assert main(["shock", "--mach", "2", "--model", "dsmc", "--upstream", "5", "--downstream",
+                 "5", "--dx", "0.25", "--ppc", "20", "--samples", "400", "--quiet",
+                 "--out", str(out)]) == 0
+    f = read_solution(out)
+    assert {"rho", "u", "T", "p", "sigma_xx", "q_x"} <= set(f.data)
+    assert {"rho_err", "q_x_err"} <= set(f.data)
+    assert f.problem().mach == 2.0
+    assert {"bgk", "shakhov", "esbgk", "dsmc", "spectral"} <= set(SOLVERS)
+    with pytest.raises(InputError, match="unknown model"):
+        solve(NormalShock(2.0), "hard-sphere")
+    with pytest.raises(InputError, match="unknown options"):
+        solve(NormalShock(2.0), "dsmc", ppcc=3)
