@@ -48,33 +48,49 @@ def move(x, c, n, dt):
         x[i] += c[i, 0] * dt
 
 
-@njit(cache=True)
+#: particle chunks of the parallel counting sort
+SORT_CHUNKS = 16
+
+
+@njit(cache=True, parallel=True)
 def sort_by_cell(x, c, n, x_lo, dx, ncell, x_out, c_out, start, shift=0.0):
     """Counting sort of the first n particles into x_out, c_out by cell of x - shift, dropping
-    those outside [x_lo, x_lo + ncell dx); fills start (ncell + 1,) and returns the count kept."""
+    those outside [x_lo, x_lo + ncell dx); fills start (ncell + 1,) and returns the count kept.
+    Stable, and parallel over SORT_CHUNKS contiguous chunks of particles (each chunk counts
+    its cells, then scatters into its own slots of every cell)."""
+    nch = SORT_CHUNKS
     idx = np.empty(n, np.int64)
-    count = np.zeros(ncell + 1, np.int64)
-    for i in range(n):
-        xi = x[i] - shift
-        k = int(np.floor((xi - x_lo) / dx))
-        if xi < x_lo or k >= ncell:
+    counts = np.zeros((nch, ncell), np.int64)
+    size = (n + nch - 1) // nch
+    for ch in prange(nch):
+        for i in range(ch * size, min(n, (ch + 1) * size)):
+            xi = x[i] - shift
             k = -1
-        else:
-            count[k + 1] += 1
-        idx[i] = k
+            if xi >= x_lo:
+                k = int((xi - x_lo) / dx)
+                if k >= ncell:
+                    k = -1
+            if k >= 0:
+                counts[ch, k] += 1
+            idx[i] = k
     start[0] = 0
     for k in range(ncell):
-        start[k + 1] = start[k] + count[k + 1]
-        count[k + 1] = start[k]
-    for i in range(n):
-        k = idx[i]
-        if k >= 0:
-            j = count[k + 1]
-            count[k + 1] = j + 1
-            x_out[j] = x[i] - shift
-            c_out[j, 0] = c[i, 0]
-            c_out[j, 1] = c[i, 1]
-            c_out[j, 2] = c[i, 2]
+        acc = start[k]
+        for ch in range(nch):
+            m = counts[ch, k]
+            counts[ch, k] = acc
+            acc += m
+        start[k + 1] = acc
+    for ch in prange(nch):
+        for i in range(ch * size, min(n, (ch + 1) * size)):
+            k = idx[i]
+            if k >= 0:
+                j = counts[ch, k]
+                counts[ch, k] = j + 1
+                x_out[j] = x[i] - shift
+                c_out[j, 0] = c[i, 0]
+                c_out[j, 1] = c[i, 1]
+                c_out[j, 2] = c[i, 2]
     return start[ncell]
 
 
@@ -109,13 +125,23 @@ def collide(c, start, ncell, coeff, power, select, crmax, alpha, seed, step, nco
             gx = c[i, 0] - c[j, 0]
             gy = c[i, 1] - c[j, 1]
             gz = c[i, 2] - c[j, 2]
-            g = np.sqrt(gx * gx + gy * gy + gz * gz)
-            sc = coeff * g ** power
-            if sc > crmax[k]:
-                crmax[k] = sc
+            g2 = gx * gx + gy * gy + gz * gz
             st, r = uniform(st)
-            if r * crmax[k] >= sc:
-                continue
+            if power == 1.0:  # hard spheres: compare squares, no sqrt for rejected pairs
+                sc2 = coeff * coeff * g2
+                if sc2 > crmax[k] * crmax[k]:
+                    crmax[k] = np.sqrt(sc2)
+                rc = r * crmax[k]
+                if rc * rc >= sc2:
+                    continue
+                g = np.sqrt(g2)
+            else:
+                g = np.sqrt(g2)
+                sc = coeff if power == 0.0 else coeff * g ** power
+                if sc > crmax[k]:
+                    crmax[k] = sc
+                if r * crmax[k] >= sc:
+                    continue
             acc += 1
             st, r = uniform(st)
             if alpha == 1.0:
