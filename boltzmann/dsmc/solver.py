@@ -20,7 +20,7 @@ from math import erf, exp, pi, sqrt
 
 import numpy as np
 
-from ..diagnostics import density_midpoint
+from ..diagnostics import density_midpoint, reciprocal_thickness_smoothed
 from ..errors import InputError, SolutionError
 from ..gas import Gas
 from ..profiles import ProfileSolution
@@ -286,12 +286,16 @@ class DSMC:
         wall = time.perf_counter() - t0
         m = self._check(sampler)
         xm = density_midpoint(self.x, m["rho"], 0.5 * (up.rho + down.rho))
+        recip = [reciprocal_thickness_smoothed(self.x, b["rho"]) for b in sampler.batches]
         info = {"steps": self.step, "samples": sampler.samples, "batches": len(sampler.batches),
                 "wall_time": wall, "moves_per_second": moves / wall,
                 "particles": self.n, "collisions": int(self.ncoll.sum()),
                 "q_x_relative_error": float(np.max(sampler.errors()["q_x"])
                                             / np.max(np.abs(m["q_x"]))),
-                "time_step": dt, "mean_collision_time_min": self.tau_min}
+                "time_step": dt, "mean_collision_time_min": self.tau_min,
+                "reciprocal_thickness": reciprocal_thickness_smoothed(self.x, m["rho"]),
+                "reciprocal_thickness_err": (float(np.std(recip, ddof=1) / np.sqrt(len(recip)))
+                                             if len(recip) > 1 else float("inf"))}
         return self._solution(self.x - xm, m, sampler.errors(), self.step * dt, info)
 
     def _run_tube(self, progress):

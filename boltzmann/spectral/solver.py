@@ -190,16 +190,18 @@ class SpectralSolver:
         self.collisions += 1
 
     def advance(self, steps: int):
-        """Strang-split steps: half a collision step, `collide_every` transports, half."""
+        """Strang-split steps: C(k dt/2) [T(dt)]^k C(k dt/2) per block of k = collide_every
+        transports, the two half collisions between blocks of one call fused into one."""
         k = self.numerics.collide_every
-        for _ in range(steps):
-            if self.steps % k == 0:
+        for m in range(steps):
+            if self.steps % k == 0 and m == 0:
                 self._collide(0.5 * k * self.dt)
             self._transport()
             self.steps += 1
             self.t += self.dt
             if self.steps % k == 0:
-                self._collide(0.5 * k * self.dt)
+                last = m + k >= steps
+                self._collide((0.5 if last else 1.0) * k * self.dt)
 
     def distribution(self):
         ng, n = transport.NG, self.box.n
