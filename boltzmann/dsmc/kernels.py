@@ -109,7 +109,8 @@ def collide(c, start, ncell, coeff, power, select, crmax, alpha, seed, step, nco
         if m < 2:
             continue
         st = stream(seed, step, k)
-        expected = 0.5 * m * (m - 1) * select * crmax[k]
+        cmax = crmax[k]
+        expected = 0.5 * m * (m - 1) * select * cmax
         npairs = int(expected)
         st, r = uniform(st)
         if r < expected - npairs:
@@ -129,18 +130,18 @@ def collide(c, start, ncell, coeff, power, select, crmax, alpha, seed, step, nco
             st, r = uniform(st)
             if power == 1.0:  # hard spheres: compare squares, no sqrt for rejected pairs
                 sc2 = coeff * coeff * g2
-                if sc2 > crmax[k] * crmax[k]:
-                    crmax[k] = np.sqrt(sc2)
-                rc = r * crmax[k]
+                if sc2 > cmax * cmax:
+                    cmax = np.sqrt(sc2)
+                rc = r * cmax
                 if rc * rc >= sc2:
                     continue
                 g = np.sqrt(g2)
             else:
                 g = np.sqrt(g2)
                 sc = coeff if power == 0.0 else coeff * g ** power
-                if sc > crmax[k]:
-                    crmax[k] = sc
-                if r * crmax[k] >= sc:
+                if sc > cmax:
+                    cmax = sc
+                if r * cmax >= sc:
                     continue
             acc += 1
             st, r = uniform(st)
@@ -176,6 +177,7 @@ def collide(c, start, ncell, coeff, power, select, crmax, alpha, seed, step, nco
             c[i, 2] = cm + 0.5 * nz
             c[j, 2] = cm - 0.5 * nz
         ncoll[k] += acc
+        crmax[k] = cmax
 
 
 @njit(cache=True, parallel=True)
