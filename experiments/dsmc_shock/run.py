@@ -91,6 +91,19 @@ def profiles(cfg, kinetic_out, out):
     return runs
 
 
+def kinetic_sweep(summary):
+    """Mach numbers and reciprocal thicknesses of the BGK-type models from the main job's
+    summary.h5 (empty when it was run without its sweep)."""
+    if not summary.exists():
+        return None, {}
+    with h5py.File(summary, "r") as h5:
+        if "sweep/mach" not in h5:
+            print(f"  {summary} holds no kinetic sweep (run the main job with its sweep)")
+            return None, {}
+        return h5["sweep/mach"][()], {m: h5[f"sweep/{m}"][()] for m in KINETIC
+                                      if f"sweep/{m}" in h5}
+
+
 def sweep(cfg, kinetic_out, out):
     machs = np.array(cfg["machs"], dtype=float)
     recip, err = [], []
@@ -102,14 +115,10 @@ def sweep(cfg, kinetic_out, out):
         print(f"  sweep DSMC {cfg['molecule'][0]} M={mach:5.2f}: {recip[-1]:.4f} +- "
               f"{err[-1]:.4f} ({time.perf_counter() - t0:.0f} s)")
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
-    summary = kinetic_out / "summary.h5"
-    if summary.exists():
-        with h5py.File(summary, "r") as h5:
-            km = h5["sweep/mach"][()]
-            for model, (text, color) in KINETIC.items():
-                if f"sweep/{model}" in h5:
-                    ax.plot(km, h5[f"sweep/{model}"][()], "o--", color=color, ms=3, lw=1,
-                            label=f"{text} ($\\omega$ = 0.5)")
+    km, kinetic = kinetic_sweep(kinetic_out / "summary.h5")
+    for model, recip_k in kinetic.items():
+        text, color = KINETIC[model]
+        ax.plot(km, recip_k, "o--", color=color, ms=3, lw=1, label=f"{text} ($\\omega$ = 0.5)")
     omega = cfg["molecule"][1]
     mf = np.linspace(machs.min(), machs.max(), 40)
     ax.plot(mf, [bz.reciprocal_thickness(p["x"], p["rho"]) for p in
