@@ -66,7 +66,8 @@ def add_problem_parsers(sub):
                    help="upstream length in lambda_1 (default: max(35, 5 thickness))")
     s.add_argument("--downstream", type=float, default=None,
                    help="downstream length in lambda_1 (default: max(25, 5 thickness))")
-    s.add_argument("--tol", type=float, default=NormalShock.tol, help="steady residual")
+    s.add_argument("--tol", type=float, default=None,
+                   help=f"steady residual (default {NormalShock.tol:g}; spectral 1e-4)")
     t = sub.add_parser("tube", help="shock tube / Riemann problem")
     g = t.add_mutually_exclusive_group()
     g.add_argument("--sod", action="store_true", help="Sod's problem (default)")
@@ -90,7 +91,7 @@ def build_parser():
 def problem_from_args(args, gas):
     if args.command == "shock":
         return NormalShock(args.mach, upstream=args.upstream, downstream=args.downstream,
-                           tol=args.tol)
+                           tol=NormalShock.tol if args.tol is None else args.tol)
     given = args.left is not None or args.right is not None
     if given and (args.sod or args.mach is not None):
         raise InputError("tube: --left/--right describe the tube; do not add --sod or --mach")
@@ -118,6 +119,9 @@ def main(argv=None):
             kw["nx"] = args.nx
         from . import get_model
 
+        if args.model in ("dsmc", "spectral") and args.prandtl is not None:
+            raise InputError(f"--prandtl: the {args.model} solver has the Boltzmann operator's "
+                             "own Prandtl number (2/3 to first order)")
         if args.model == "dsmc":
             sol = _run_dsmc(args, problem, gas)
         elif args.model == "spectral":
@@ -172,7 +176,7 @@ def _run_dsmc(args, problem, gas):
     (molecules of the Boltzmann equation have no BGK precursor), its cells to lambda_min / 3."""
     from dataclasses import replace
 
-    from .dsmc import DSMC, DSMCNumerics, Molecule
+    from .dsmc import DSMC, DSMCNumerics, molecule_for
 
     if args.command == "shock":
         problem = replace(problem, upstream=args.upstream or 15.0,
@@ -180,9 +184,7 @@ def _run_dsmc(args, problem, gas):
         num = DSMCNumerics(dx=args.dx, ppc=args.ppc, seed=args.seed)
     else:
         num = DSMCNumerics(nx=args.nx, ppc=args.ppc, seed=args.seed, runs=args.runs)
-    kind = "VHS" if args.alpha == 1.0 else "VSS"
-    molecule = Molecule(args.omega, args.alpha, f"{kind} omega={args.omega:g}")
-    solver = DSMC(problem, gas, molecule, num)
+    solver = DSMC(problem, gas, molecule_for(args.omega, args.alpha), num)
     return solver.run(progress=not args.quiet, samples=args.samples, q_tol=args.q_tol,
                       max_time=args.max_wall)
 
@@ -196,4 +198,9 @@ def _run_spectral(args, problem, gas):
                          "waves through boltzmann.spectral.SpectralSolver")
     num = SpectralNumerics(n=args.nv or 20, dx=args.dx or 0.5,
                            cfl=0.5 if args.cfl is None else args.cfl)
-    return SpectralSolver(problem, gas, num).run(tol=args.tol, progress=not args.quiet)
+    sol = SpectralSolver(problem, gas, num).run(tol=1e-4 if args.tol is None else args.tol)
+    if not sol.info["converged"]:
+        print(f"warning: the spectral shock did not reach the steady residual by t = "
+              f"{problem.max_time:g} (residual {sol.info['residual']:.2e}, shock speed "
+              f"{sol.info['shock_speed']:.2e}); the file holds the last state", file=sys.stderr)
+    return sol

@@ -66,6 +66,8 @@ class DSMCNumerics:
             raise InputError(f"DSMCNumerics: nx={self.nx} cells is too few")
         if self.sample_every < 1 or self.runs < 1:
             raise InputError("DSMCNumerics: sample_every and runs must be >= 1")
+        if self.seed < 0:
+            raise InputError(f"DSMCNumerics: seed={self.seed} must be >= 0")
 
 
 def inflow_flux(n, u, T):
@@ -277,6 +279,10 @@ class DSMC:
             if q_tol is not None and len(sampler.batches) >= 8 and sampler.n_current == 0:
                 m, e = sampler.moments(), sampler.errors()
                 err_q = float(np.max(e["q_x"]) / np.max(np.abs(m["q_x"])))
+                if not np.isfinite(err_q):
+                    self._check(sampler)  # names the empty cells
+                    raise SolutionError("DSMC: the heat-flux error is undefined (NaN); "
+                                        "a batch left a cell empty: raise ppc")
                 bar.set_postfix(q_err=f"{err_q:.3f}")
                 done = done or err_q < q_tol
             if done or time.perf_counter() - t0 > max_time:

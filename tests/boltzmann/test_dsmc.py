@@ -68,6 +68,9 @@ def test_each_collision_conserves_momentum_and_energy_to_roundoff():
     start = np.array([0, 1000, 1000, 5000], np.int64)
     ncoll = np.zeros(3, np.int64)
     p0, e0 = c.sum(axis=0), (c * c).sum()
+    cells = ((0, 1000), (1000, 5000))
+    p_cell = [c[a:b].sum(axis=0) for a, b in cells]
+    e_cell = [(c[a:b] ** 2).sum() for a, b in cells]
     for alpha in (1.0, 1.5):
         crmax = np.full(3, 10.0)
         for step in range(20):
@@ -75,7 +78,9 @@ def test_each_collision_conserves_momentum_and_energy_to_roundoff():
     assert ncoll.sum() > 10000
     assert np.allclose(c.sum(axis=0), p0, rtol=0, atol=1e-10)
     assert abs((c * c).sum() / e0 - 1.0) < 1e-13
-    assert c[1000:].sum(axis=0) == pytest.approx(c[1000:].sum(axis=0))
+    for (a, b), p, e in zip(cells, p_cell, e_cell):  # each cell keeps its own invariants
+        assert np.allclose(c[a:b].sum(axis=0), p, rtol=0, atol=1e-10)
+        assert abs((c[a:b] ** 2).sum() / e - 1.0) < 1e-13
 
 
 def test_inflow_velocities_follow_the_flux_distribution():
@@ -126,15 +131,15 @@ def test_shock_is_held_at_the_centre_and_has_errors(mach2, tmp_path):
 
 def test_tube_is_reproducible_from_its_seed():
     problem = ShockTube.sod(kn=0.05)
-    num = DSMCNumerics(nx=60, ppc=20, runs=2, seed=7)
+    num = DSMCNumerics(nx=60, ppc=20, runs=4, seed=7)
     a = DSMC(problem, Gas(), numerics=num).run(progress=False)
     b = DSMC(problem, Gas(), numerics=num).run(progress=False)
-    c = DSMC(problem, Gas(), numerics=DSMCNumerics(nx=60, ppc=20, runs=2, seed=8)).run(
+    c = DSMC(problem, Gas(), numerics=DSMCNumerics(nx=60, ppc=20, runs=4, seed=8)).run(
         progress=False)
     np.testing.assert_array_equal(a["q_x"], b["q_x"])
     assert not np.array_equal(a["q_x"], c["q_x"])
-    # the ends still hold the initial states
-    assert abs(a["rho"][:5].mean() - 1.0) < 5 * a.errors["rho"][:5].mean()
+    # the ends still hold the initial states (4 runs x 5 cells x ~20 molecules)
+    assert abs(a["rho"][:5].mean() - 1.0) < 0.1
 
 
 def test_bad_input_raises_clear_errors():
@@ -143,6 +148,8 @@ def test_bad_input_raises_clear_errors():
         DSMCNumerics(ppc=0)
     with pytest.raises(InputError, match="ppc"):
         DSMCNumerics(ppc=-5)
+    with pytest.raises(InputError, match="seed"):
+        DSMCNumerics(seed=-1)
     with pytest.raises(InputError, match="mean collision time"):
         DSMC(shock, Gas(), numerics=DSMCNumerics(dt=1.0))
     with pytest.raises(InputError, match="mean free"):
