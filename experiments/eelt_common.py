@@ -1,18 +1,23 @@
-"""What the concurrent-learning experiments share: their command line (--config, --out),
-the TOML config read, and torch's thread count (the machine's two cores)."""
+"""What the experiments share: their command line (--config, --out and on/off flags), the
+TOML config read, and torch's thread count (the machine's two cores) for those that train."""
 
 import argparse
 import tomllib
 from pathlib import Path
 
 
-def setup(doc, here, argv=None):
-    """(arguments, parsed config) of an experiment whose folder is `here`."""
+def setup(doc, here, argv=None, flags=(), torch_threads=True):
+    """(arguments, parsed config) of an experiment whose folder is `here`; flags: names of
+    store-true options (e.g. "no-sweep"); the output folder is created."""
     ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--config", type=Path, default=Path(here) / "config.toml")
     ap.add_argument("--out", type=Path, default=Path(here) / "out")
+    for flag in flags:
+        ap.add_argument(f"--{flag}", action="store_true")
     args = ap.parse_args(argv)
-    import torch
+    if torch_threads:
+        import torch
 
-    torch.set_num_threads(2)
+        torch.set_num_threads(2)
+    args.out.mkdir(parents=True, exist_ok=True)
     return args, tomllib.loads(args.config.read_text())

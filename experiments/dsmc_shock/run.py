@@ -9,9 +9,8 @@ summary.h5); writes one HDF5 file per DSMC run, dsmc_summary.h5 and two PNG figu
 output folder (default experiments/dsmc_shock/out).
 """
 
-import argparse
+import sys
 import time
-import tomllib
 from pathlib import Path
 
 import matplotlib
@@ -27,6 +26,9 @@ from boltzmann.io import atomic_h5, write_dataset  # noqa: E402
 from closure.shock_ode import nsf_shock  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from eelt_common import setup  # noqa: E402
+
 KINETIC = {"bgk": ("BGK", "tab:blue"), "shakhov": ("Shakhov", "tab:red"),
            "esbgk": ("ES-BGK", "tab:green")}
 PANELS = (("rho", r"$\rho/\rho_1$"), ("T", r"$T/T_1$"),
@@ -138,14 +140,8 @@ def sweep(cfg, kinetic_out, out):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--config", default=HERE / "config.toml", type=Path)
-    ap.add_argument("--out", default=HERE / "out", type=Path)
-    ap.add_argument("--no-sweep", action="store_true")
-    args = ap.parse_args(argv)
-    cfg = tomllib.loads(args.config.read_text())
+    args, cfg = setup(__doc__, HERE, argv, flags=("no-sweep",), torch_threads=False)
     kinetic_out = (args.config.parent / cfg["kinetic_out"]).resolve()
-    args.out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     runs = profiles(cfg["profiles"], kinetic_out, args.out)
     result = None if args.no_sweep else sweep(cfg["sweep"], kinetic_out, args.out)

@@ -11,9 +11,8 @@ Writes one HDF5 file per run, `summary.h5` (error and thickness tables), `shock_
 and PNG figures to the output folder (default experiments/shock_structure/out).
 """
 
-import argparse
+import sys
 import time
-import tomllib
 import warnings
 from pathlib import Path
 
@@ -30,6 +29,9 @@ from closure.metrics import error_table, profile_errors  # noqa: E402
 from closure.shock_ode import nsf_shock  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from eelt_common import setup  # noqa: E402
+
 LABELS = {"bgk": "BGK (Pr = 1)", "shakhov": "Shakhov (Pr = 2/3)", "esbgk": "ES-BGK (Pr = 2/3)"}
 COLORS = {"bgk": "tab:blue", "shakhov": "tab:red", "esbgk": "tab:green"}
 SYSTEM_STYLE = {"euler": (":", "tab:gray", "Euler"), "nsf": ("-", "black", "NSF"),
@@ -216,13 +218,7 @@ def sweep(cfg, out):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--config", default=HERE / "config.toml", type=Path)
-    ap.add_argument("--out", default=HERE / "out", type=Path)
-    ap.add_argument("--no-sweep", action="store_true")
-    args = ap.parse_args(argv)
-    cfg = tomllib.loads(args.config.read_text())
-    args.out.mkdir(parents=True, exist_ok=True)
+    args, cfg = setup(__doc__, HERE, argv, flags=("no-sweep",), torch_threads=False)
     t0 = time.perf_counter()
     print(f"profiles at M = {cfg['profiles']['mach']}")
     runs = profiles(cfg["profiles"], args.out)
