@@ -34,13 +34,17 @@ from ..errors import InputError
 
 @dataclass(frozen=True)
 class VelocityBox:
-    """A periodic uniform grid of n^3 velocities on [-L, L)^3 (units sqrt(R T_0)).
+    """A periodic uniform grid of n^3 velocities on [c - L, c + L) x [-L, L)^2 (units
+    sqrt(R T_0)), c = `center` the x-velocity the box is centred on (the collision operator is
+    Galilean invariant; centring the box on the flow keeps drifting states away from its
+    periodic edges).
 
     Arrays on it have shape (..., n, n, n) with axes (v_x, v_y, v_z); flattened, v_x is the
     slowest index, so the flat x-velocities are sorted."""
 
     n: int = 32
     L: float = 8.0
+    center: float = 0.0
 
     def __post_init__(self):
         if self.n < 8 or self.n % 2:
@@ -58,11 +62,16 @@ class VelocityBox:
 
     @cached_property
     def axis(self):
+        """The transverse axis; the x axis is axis + center."""
         return -self.L + self.h * np.arange(self.n)
 
     @cached_property
+    def axis_x(self):
+        return self.center + self.axis
+
+    @cached_property
     def grids(self):
-        return np.meshgrid(self.axis, self.axis, self.axis, indexing="ij")
+        return np.meshgrid(self.axis_x, self.axis, self.axis, indexing="ij")
 
     @cached_property
     def wavenumbers(self):
@@ -104,18 +113,20 @@ class VelocityBox:
         return g.sum(axis=(-3, -2, -1)) * self.dv
 
     def to_attrs(self) -> dict:
-        return {"n": self.n, "L": self.L}
+        return {"n": self.n, "L": self.L, "center": self.center}
 
 
 def support_box(states, n: int = 32, width: float = 5.0) -> VelocityBox:
-    """A box holding every state's Maxwellian to `width` thermal speeds along x (the widest
-    direction of 1D problems).  This is far smaller than the no-aliasing box of a support of
-    radius S (L >= (3 + sqrt 2) S / 2, Pareschi & Russo 2000): f reaches nearly to L, and the
-    default truncation R = 4 L / (3 + sqrt 2) ~ 0.9 L drops the fastest relative speeds (a
-    0.9 % low stress relaxation rate at L = 7, T = 1; tests/boltzmann/test_spectral.py).  It is
-    the usual compromise of resolution against aliasing; raise L (and n) to check."""
-    L = max(abs(st.u) + width * np.sqrt(st.T) for st in states)
-    return VelocityBox(n, float(L))
+    """A box centred on the states' x-velocities that holds every state's Maxwellian to
+    `width` thermal speeds along x (the widest direction of 1D problems).  This is far smaller
+    than the no-aliasing box of a support of radius S (L >= (3 + sqrt 2) S / 2, Pareschi &
+    Russo 2000): f reaches nearly to L, and the default truncation R = 4 L / (3 + sqrt 2)
+    ~ 0.9 L drops the fastest relative speeds (a 0.9 % low stress relaxation rate at L = 7,
+    T = 1; tests/boltzmann/test_spectral.py).  It is the usual compromise of resolution against
+    aliasing; raise L (and n) to check."""
+    lo = min(st.u - width * np.sqrt(st.T) for st in states)
+    hi = max(st.u + width * np.sqrt(st.T) for st in states)
+    return VelocityBox(n, float(0.5 * (hi - lo)), float(0.5 * (hi + lo)))
 
 
 class FastSpectral:

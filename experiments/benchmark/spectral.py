@@ -60,8 +60,8 @@ def main(argv=None):
         sol = solver.run(tol=1e-3)
         wall = time.perf_counter() - start
         up = solver.states[0]
-        print(f"Mach 2 Maxwell shock, 40 cells x 16^3 velocities (L = {solver.box.L:.2f}, "
-              "equilibrium-preserving operator): "
+        print(f"Mach 2 Maxwell shock, 40 cells x 20^3 velocities (L = {solver.box.L:.2f}, "
+              f"centre {solver.box.center:.2f}): "
               f"{wall:.0f} s, {sol.info['steps']} steps, residual {sol.info['residual']:.1e}, "
               f"rho2/rho1 = {sol['rho'][-3:].mean() / up.rho:.4f}, min q_x "
               f"{sol['q_x'].min():.4f}, max sigma_xx {sol['sigma_xx'].max():.4f}, reciprocal "
