@@ -1,7 +1,8 @@
 """Fast spectral Boltzmann operator: cost per cell against the velocity grid size N at fixed
 quadrature (n_rho = 8 radii, 25 sphere directions), which should grow as N^3 log N; the BKW
 error and wall time of the space-homogeneous test; with --shock, the 1D Mach 2 Maxwell-molecule
-shock on a coarse grid to its steady state.
+shock on a coarse grid (40 cells, 20^3 velocities) to its steady state, against DSMC of the
+same Maxwell molecules in the same run.
 
     .venv/bin/python experiments/benchmark/spectral.py [--cells 4] [--shock]
 """
@@ -54,9 +55,9 @@ def main(argv=None):
           f"H monotone: {bool(np.all(np.diff(H) <= 0))}")
     if args.shock:
         start = time.perf_counter()
-        solver = sp.SpectralSolver(NormalShock(2.0, upstream=10.0, downstream=10.0, max_time=60.0),
-                                Gas(omega=1.0), sp.SpectralNumerics(n=16, dx=0.5, degree=5,
-                                                                 collide_every=2))
+        shock = NormalShock(2.0, upstream=10.0, downstream=10.0, max_time=60.0)
+        num = sp.SpectralNumerics(n=20, dx=0.5, degree=5, collide_every=2)
+        solver = sp.SpectralSolver(shock, Gas(omega=1.0), num)
         sol = solver.run(tol=1e-3)
         wall = time.perf_counter() - start
         up = solver.states[0]
@@ -67,6 +68,24 @@ def main(argv=None):
               f"{sol['q_x'].min():.4f}, max sigma_xx {sol['sigma_xx'].max():.4f}, reciprocal "
               f"thickness {bz_thickness(sol.x, sol['rho']):.4f}")
         sol.save("experiments/benchmark/out/spectral_shock_M2.h5")
+        compare_dsmc(shock, sol)
+
+
+def compare_dsmc(shock, sol):
+    """DSMC of the same Maxwell molecules on the same domain: relative L2 differences of the
+    profiles over the spectral cells, and both reciprocal thicknesses."""
+    from boltzmann.dsmc import DSMC, DSMCNumerics
+
+    start = time.perf_counter()
+    ref = DSMC(shock, Gas(omega=1.0), numerics=DSMCNumerics(ppc=100)).run(
+        progress=False, q_tol=0.01, max_time=300.0)
+    print(f"DSMC, same shock: {time.perf_counter() - start:.0f} s, reciprocal thickness "
+          f"{ref.info['reciprocal_thickness']:.4f} +- {ref.info['reciprocal_thickness_err']:.4f}"
+          f" (spectral {bz_thickness(sol.x, sol['rho']):.4f}); relative L2 difference:")
+    for k in ("rho", "T", "sigma_xx", "q_x"):
+        d = np.interp(sol.x, ref.x, ref[k])
+        scale = np.linalg.norm(d - d[0]) if k in ("rho", "T") else np.linalg.norm(d)
+        print(f"  {k:8s} {np.linalg.norm(sol[k] - d) / scale:.3f}")
 
 
 if __name__ == "__main__":
