@@ -181,3 +181,17 @@ def test_cli_and_registry_write_the_same_datasets(tmp_path):
         solve(NormalShock(2.0), "hard-sphere")
     with pytest.raises(InputError, match="unknown options"):
         solve(NormalShock(2.0), "dsmc", ppcc=3)
+
+
+def test_free_molecular_limit_matches_the_collisionless_tube():
+    """Kn -> inf: at Kn = 100 Sod's tube is free streaming, f(x, v, t) = f_0(x - v t, v);
+    the reservoir ends of DSMC reproduce the unbounded ends of the exact solution."""
+    from boltzmann.exact import collisionless_tube
+
+    tube = ShockTube.sod(kn=100.0, t_end=0.15)
+    sol = DSMC(tube, Gas(), numerics=DSMCNumerics(nx=50, ppc=100, runs=16, seed=3)).run(
+        progress=False)
+    exact = collisionless_tube(tube, Gas(), sol.x, tube.t_end)
+    for k, ref in zip(("rho", "u", "T"), exact):
+        z = np.abs(sol[k] - ref) / sol.errors[k]
+        assert np.mean(z) < 1.2 and np.max(z) < 4.5, (k, np.mean(z), np.max(z))  # t, 15 dof
