@@ -28,7 +28,6 @@ def reciprocal_thickness(x, rho) -> float:
     return float(slope / abs(rho[-1] - rho[0]))
 
 
-
 def reciprocal_thickness_smoothed(x, rho, knot: float = 1.0, ends: int = 5) -> float:
     """lambda_1 / delta of a noisy (sampled) shock profile: the largest slope of the cubic
     least-squares spline with knots every `knot` (x units), over the jump between the means of

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, check_positive
 from .gas import Gas
 
 
@@ -73,7 +73,7 @@ class ShockTube:
     x_min = 0.0
 
     def __post_init__(self):
-        _check_positive(self, "t_end", "kn", "length")
+        check_positive(self, "t_end", "kn", "length")
         if not 0.0 < self.x0 < self.length:
             raise InputError(f"ShockTube: membrane x0={self.x0} outside (0, {self.length})")
 
@@ -147,7 +147,7 @@ class NormalShock:
             object.__setattr__(self, "upstream", max(35.0, 5.0 * d))
         if self.downstream is None:
             object.__setattr__(self, "downstream", max(25.0, 5.0 * d))
-        _check_positive(self, "upstream", "downstream", "tol", "max_time")
+        check_positive(self, "upstream", "downstream", "tol", "max_time")
 
     @property
     def thickness_estimate(self) -> float:
@@ -202,7 +202,7 @@ class PeriodicWave:
     x_min = 0.0
 
     def __post_init__(self):
-        _check_positive(self, "rho0", "T0", "t_end", "kn", "length")
+        check_positive(self, "rho0", "T0", "t_end", "kn", "length")
         if not 0.0 <= self.amplitude < 0.5:
             raise InputError(f"PeriodicWave: amplitude {self.amplitude} must be in [0, 0.5)")
         if self.mode not in ("entropy", "density", "acoustic"):
@@ -238,13 +238,6 @@ class PeriodicWave:
 
 
 PROBLEMS = {"tube": ShockTube, "shock": NormalShock, "wave": PeriodicWave}
-
-
-def _check_positive(obj, *names):
-    for name in names:
-        val = getattr(obj, name)
-        if not (np.isfinite(val) and val > 0.0):
-            raise InputError(f"{type(obj).__name__}: {name}={val} must be positive and finite")
 
 
 def _flatten(obj) -> dict:

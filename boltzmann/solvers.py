@@ -18,7 +18,7 @@ from .errors import InputError
 from .gas import Gas
 
 
-def _split(options, cls, name):
+def _split(options, cls):
     names = {f.name for f in fields(cls)}
     own = {k: v for k, v in options.items() if k in names}
     rest = {k: v for k, v in options.items() if k not in names}
@@ -35,7 +35,7 @@ def _kinetic(problem, model, gas, progress, options):
     from .solver import KineticSolver, Numerics
 
     prandtl = options.pop("prandtl", None)
-    own, rest = _split(options, Numerics, model)
+    own, rest = _split(options, Numerics)
     _check_empty(rest, model)
     return KineticSolver(problem, gas, get_model(model, prandtl), Numerics(**own)).run(
         progress=progress)
@@ -45,7 +45,7 @@ def _dsmc(problem, model, gas, progress, options):
     from .dsmc import DSMC, DSMCNumerics, molecule_for
 
     molecule = molecule_for(gas.omega, options.pop("alpha", 1.0))
-    own, rest = _split(options, DSMCNumerics, model)
+    own, rest = _split(options, DSMCNumerics)
     run = {k: rest.pop(k) for k in ("samples", "q_tol", "max_time") if k in rest}
     _check_empty(rest, model)
     return DSMC(problem, gas, molecule, DSMCNumerics(**own)).run(progress=progress, **run)
@@ -54,7 +54,7 @@ def _dsmc(problem, model, gas, progress, options):
 def _spectral(problem, model, gas, progress, options):
     from .spectral import SpectralNumerics, SpectralSolver
 
-    own, rest = _split(options, SpectralNumerics, model)
+    own, rest = _split(options, SpectralNumerics)
     run = {k: rest.pop(k) for k in ("tol", "t_end") if k in rest}
     _check_empty(rest, model)
     return SpectralSolver(problem, gas, SpectralNumerics(**own)).run(progress=progress, **run)

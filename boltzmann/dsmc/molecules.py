@@ -54,6 +54,16 @@ class Molecule:
         return (pi * self.d_ref_squared(mu_ref) * (4.0 * T_REF) ** (w - 0.5)
                 / gamma(2.5 - w))
 
+    @property
+    def cross_section_power(self) -> float:
+        """The exponent 2 - 2 omega of sigma_T c_r = coeff c_r^(2 - 2 omega)."""
+        return 2.0 - 2.0 * self.omega
+
+    def sigma_cr_start(self, mu_ref: float, T: float) -> float:
+        """Starting value of the running maximum of sigma_T c_r in NTC: its value at
+        c_r = 6 sqrt(T), T the hottest temperature of the problem."""
+        return self.cross_section_coeff(mu_ref) * (6.0 * sqrt(T)) ** self.cross_section_power
+
     def collision_frequency(self, n, T, mu_ref: float):
         """Equilibrium collisions per molecule per unit time, n <sigma_T c_r>."""
         return (4.0 * self.d_ref_squared(mu_ref) * n * sqrt(pi * T_REF)

@@ -21,7 +21,7 @@ from math import erf, exp, pi, sqrt
 import numpy as np
 
 from ..diagnostics import density_midpoint, reciprocal_thickness_smoothed
-from ..errors import InputError, SolutionError
+from ..errors import InputError, SolutionError, check_positive
 from ..gas import Gas
 from ..profiles import ProfileSolution
 from . import kernels
@@ -56,12 +56,8 @@ class DSMCNumerics:
     seed: int = 0
 
     def __post_init__(self):
-        if not (np.isfinite(self.ppc) and self.ppc > 0.0):
-            raise InputError(f"DSMCNumerics: particles per cell ppc={self.ppc} must be positive")
-        for name in ("dx", "dt", "transient", "batch_time", "hold_time"):
-            v = getattr(self, name)
-            if v is not None and not (np.isfinite(v) and v > 0.0):
-                raise InputError(f"DSMCNumerics: {name}={v} must be positive")
+        check_positive(self, "ppc")
+        check_positive(self, "dx", "dt", "transient", "batch_time", "hold_time", optional=True)
         if self.nx is not None and self.nx < 4:
             raise InputError(f"DSMCNumerics: nx={self.nx} cells is too few")
         if self.sample_every < 1 or self.runs < 1:
@@ -133,7 +129,7 @@ class DSMC:
         self.dt, self.tau_min, self.lambda_min = dt, tau, lam
         self.fn = self.dx / num.ppc  # real molecules (mass) per simulated one, per unit area
         self.coeff = molecule.cross_section_coeff(self.mu_ref)
-        self.power = 2.0 - 2.0 * molecule.omega
+        self.power = molecule.cross_section_power
         self.select = self.fn * dt / self.dx
         self.numerics = num
         self.x = self.x_lo + (np.arange(nx) + 0.5) * self.dx
@@ -179,12 +175,10 @@ class DSMC:
         self.start = np.zeros(self.nx + 1, np.int64)
         self.n = kernels.sort_by_cell(x, c, x.size, self.x_lo, self.dx, self.nx,
                                       self.buf[0], self.buf[1], self.start)
-        peak = max(s.rho for s in self.states)
-        self.crmax = np.full(self.nx, self.coeff * (6.0 * sqrt(max(s.T for s in self.states)))
-                             ** self.power)
+        self.crmax = np.full(self.nx, self.molecule.sigma_cr_start(
+            self.mu_ref, max(s.T for s in self.states)))
         self.ncoll = np.zeros(self.nx, np.int64)
         self.step = 0
-        self.peak_density = peak
         return rng
 
     def _advance(self, rng, seed, shift=0.0, refill=()):
@@ -291,18 +285,18 @@ class DSMC:
         sampler.close()
         wall = time.perf_counter() - t0
         m = self._check(sampler)
+        errors = sampler.errors()
         xm = density_midpoint(self.x, m["rho"], 0.5 * (up.rho + down.rho))
         recip = [reciprocal_thickness_smoothed(self.x, b["rho"]) for b in sampler.batches]
         info = {"steps": self.step, "samples": sampler.samples, "batches": len(sampler.batches),
                 "wall_time": wall, "moves_per_second": moves / wall,
                 "particles": self.n, "collisions": int(self.ncoll.sum()),
-                "q_x_relative_error": float(np.max(sampler.errors()["q_x"])
-                                            / np.max(np.abs(m["q_x"]))),
+                "q_x_relative_error": float(np.max(errors["q_x"]) / np.max(np.abs(m["q_x"]))),
                 "time_step": dt, "mean_collision_time_min": self.tau_min,
                 "reciprocal_thickness": reciprocal_thickness_smoothed(self.x, m["rho"]),
                 "reciprocal_thickness_err": (float(np.std(recip, ddof=1) / np.sqrt(len(recip)))
                                              if len(recip) > 1 else float("inf"))}
-        return self._solution(self.x - xm, m, sampler.errors(), self.step * dt, info)
+        return self._solution(self.x - xm, m, errors, self.step * dt, info)
 
     def _run_tube(self, progress):
         from ..solver import _progress
@@ -356,8 +350,8 @@ def relax_homogeneous(molecule: Molecule, particles: int, T_par: float, T_perp: 
     start = np.array([0, particles], np.int64)
     fn = rho / particles
     coeff = molecule.cross_section_coeff(mu_ref)
-    power = 2.0 - 2.0 * molecule.omega
-    crmax = np.array([coeff * (6.0 * sqrt(max(T_par, T_perp))) ** power])
+    power = molecule.cross_section_power
+    crmax = np.array([molecule.sigma_cr_start(mu_ref, max(T_par, T_perp))])
     ncoll = np.zeros(1, np.int64)
     steps = int(round(t_end / dt))
     out = {"t": [], "T_xx": [], "T_perp": [], "collisions": []}

@@ -79,16 +79,18 @@ class VelocityBox:
         k = 2.0 * np.pi * sfft.fftfreq(self.n, d=self.h)
         return np.array(np.meshgrid(k, k, k, indexing="ij"))
 
-    def maxwellian(self, rho, u, T):
-        """Maxwellians (..., n, n, n) of densities rho, x-velocities u, temperatures T (arrays
-        of equal shape, or scalars)."""
-        rho, u, T = (np.asarray(a, dtype=float)[..., None, None, None] for a in (rho, u, T))
+    def maxwellian(self, rho, u, T, u_y=0.0, u_z=0.0):
+        """Maxwellians (..., n, n, n) of densities rho, velocities (u, u_y, u_z), temperatures
+        T (arrays of equal shape, or scalars)."""
+        rho, u, T, u_y, u_z = (np.asarray(a, dtype=float)[..., None, None, None]
+                               for a in (rho, u, T, u_y, u_z))
         vx, vy, vz = self.grids
-        c2 = (vx - u) ** 2 + vy ** 2 + vz ** 2
+        c2 = (vx - u) ** 2 + (vy - u_y) ** 2 + (vz - u_z) ** 2
         return rho / (2.0 * np.pi * T) ** 1.5 * np.exp(-c2 / (2.0 * T))
 
     def moments(self, f):
-        """rho, u, T, sigma_xx, q_x of f (..., n, n, n) by the grid quadrature; x components."""
+        """rho, u, T, p, sigma_xx, q_x (and the transverse velocities u_y, u_z) of f
+        (..., n, n, n) by the grid quadrature."""
         vx, vy, vz = self.grids
         ax = (-3, -2, -1)
         rho = f.sum(axis=ax) * self.dv
@@ -104,7 +106,8 @@ class VelocityBox:
         T = (f * c2).sum(axis=ax) * self.dv / (3.0 * rho)
         sigma = (f * cx * cx).sum(axis=ax) * self.dv - rho * T
         q = 0.5 * (f * cx * c2).sum(axis=ax) * self.dv
-        return {"rho": rho, "u": u, "T": T, "p": rho * T, "sigma_xx": sigma, "q_x": q}
+        return {"rho": rho, "u": u, "T": T, "p": rho * T, "sigma_xx": sigma, "q_x": q,
+                "u_y": uy, "u_z": uz}
 
     def entropy(self, f):
         """H = sum f log f dv (positive values of f) per cell."""
@@ -154,7 +157,7 @@ class FastSpectral:
         self.sigma, self.w_sigma = pts[:, half].T, 2.0 * wts[half]
         k = box.wavenumbers
         kabs = np.sqrt((k * k).sum(axis=0))
-        self.k, self.kabs = k, kabs
+        self.k1, self.kabs = k[0][:, 0, 0], kabs
         # loss multiplier 16 pi^2 C int_0^R rho^(lam+2) sinc(rho |k|) d rho, on a finer rule
         xg, wg = np.polynomial.legendre.leggauss(max(64, 2 * self.n_rho))
         r = 0.5 * self.R * (xg + 1.0)
@@ -179,8 +182,7 @@ class FastSpectral:
         """The uncorrected spectral Q(f) (..., n, n, n)."""
         f = np.asarray(f, dtype=float)
         F = self._fft(f)
-        k1 = self.k[0][:, 0, 0]
-        nyq = self.box.n // 2
+        k1, nyq = self.k1, self.box.n // 2
         gain_hat = np.zeros(F.shape, complex)
         for rho, wr in zip(self.rho, self.w_rho):
             acc = np.zeros(f.shape)
@@ -206,20 +208,8 @@ class FastSpectral:
         Q = self.raw(f)
         if self.equilibrium:
             m = self.box.moments(f)
-            Q = Q - self.raw(self._maxwellian_of(f, m))
+            Q = Q - self.raw(self.box.maxwellian(m["rho"], m["u"], m["T"], m["u_y"], m["u_z"]))
         return self.conserve(Q)
-
-    def _maxwellian_of(self, f, m):
-        vx, vy, vz = self.box.grids
-        dv = self.box.dv
-        ax = (-3, -2, -1)
-        rho = m["rho"][..., None, None, None]
-        uy = ((f * vy).sum(axis=ax) * dv)[..., None, None, None] / rho
-        uz = ((f * vz).sum(axis=ax) * dv)[..., None, None, None] / rho
-        ux = m["u"][..., None, None, None]
-        T = m["T"][..., None, None, None]
-        c2 = (vx - ux) ** 2 + (vy - uy) ** 2 + (vz - uz) ** 2
-        return rho / (2.0 * np.pi * T) ** 1.5 * np.exp(-c2 / (2.0 * T))
 
     def to_attrs(self) -> dict:
         return {"name": "spectral", "omega": self.omega, "coeff": self.coeff, "R": self.R,

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import transport
-from ..boundary import fill_outflow, fill_periodic
-from ..errors import InputError, SolutionError
+from ..boundary import fill_periodic
+from ..errors import InputError, SolutionError, check_positive
 from ..gas import Gas
+from ..solver import CFL_STABLE
 from ..steady import march_to_steady, shift_cells
 from .operator import FastSpectral, VelocityBox, support_box
 
@@ -99,25 +100,18 @@ class SpectralNumerics:
     equilibrium: bool = False
 
     def __post_init__(self):
-        if not 0.0 < self.cfl <= transport_cfl_max():
+        if not 0.0 < self.cfl <= CFL_STABLE:
             raise InputError(f"SpectralNumerics: CFL number {self.cfl} cannot be stable; "
-                             f"MUSCL/SSP-RK2 needs 0 < CFL <= {transport_cfl_max()}")
+                             f"MUSCL/SSP-RK2 needs 0 < CFL <= {CFL_STABLE}")
         if self.collide_every < 1:
             raise InputError("SpectralNumerics: collide_every must be >= 1")
-        if self.dx is not None and not (np.isfinite(self.dx) and self.dx > 0.0):
-            raise InputError(f"SpectralNumerics: dx={self.dx} must be positive")
+        check_positive(self, "dx", optional=True)
         if self.nx is not None and self.nx < 4:
             raise InputError(f"SpectralNumerics: nx={self.nx} cells is too few")
         if self.n_rho is not None and self.n_rho < 2:
             raise InputError(f"SpectralNumerics: n_rho={self.n_rho} must be >= 2")
         if self.degree < 3:
             raise InputError(f"SpectralNumerics: Lebedev degree {self.degree} must be >= 3")
-
-
-def transport_cfl_max():
-    from ..solver import CFL_STABLE
-
-    return CFL_STABLE
 
 
 class SpectralSolver:
@@ -136,8 +130,9 @@ class SpectralSolver:
         num = numerics
         self.problem, self.gas, self.numerics = problem, gas, num
         self.states = states = tuple(problem.states(gas))
-        box = (support_box(states, num.n) if num.L is None
-               else VelocityBox(num.n, num.L, support_box(states, num.n).center))
+        box = support_box(states, num.n)
+        if num.L is not None:
+            box = VelocityBox(num.n, num.L, box.center)
         self.box = box
         mu_ref = gas.mu_ref(problem.mfp_ref)
         molecule = molecule_for(gas.omega)
@@ -179,8 +174,7 @@ class SpectralSolver:
     def _fill(self, f):
         if self.problem.kind == "wave":
             fill_periodic(f)
-        else:
-            fill_outflow(f)
+        else:  # reservoirs at the Rankine-Hugoniot states
             ng = transport.NG
             f[0, :ng] = self.ghost_left
             f[0, -ng:] = self.ghost_right
@@ -211,7 +205,7 @@ class SpectralSolver:
             raise InputError(f"SpectralSolver.advance: {steps} steps is not a whole number of "
                              f"collision blocks of collide_every = {k}")
         for m in range(steps):
-            if self.steps % k == 0 and m == 0:
+            if m == 0:  # every call starts a block (steps % k == 0)
                 self._collide(0.5 * k * self.dt)
             self._transport()
             self.steps += 1
