@@ -1,6 +1,8 @@
 """DSMC: collision rate, relaxation rate, conservation, Rankine-Hugoniot end states,
 reproducibility, file output and bad input."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -195,3 +197,41 @@ def test_free_molecular_limit_matches_the_collisionless_tube():
     for k, ref in zip(("rho", "u", "T"), exact):
         z = np.abs(sol[k] - ref) / sol.errors[k]
         assert np.mean(z) < 1.2 and np.max(z) < 4.5, (k, np.mean(z), np.max(z))  # t, 15 dof
+
+
+OHWADA = Path(__file__).resolve().parents[1] / "data" / "ohwada1993_hs_M1.59.csv"
+
+
+def test_hard_sphere_shock_matches_ohwada_boltzmann_solution():
+    """Published full-Boltzmann structure of the hard-sphere shock at M = 1.59 [Ohwada, Phys.
+    Fluids A 5, 217 (1993), as plotted in Jaiswal, Alexeenko & Hu, J. Comput. Phys. 378, 178
+    (2019), Fig. 14; digitized points and provenance in tests/data].  The normalized rho, u, T
+    agree at every published point within 4 DSMC standard errors plus the digitization
+    uncertainty (0.002 in value, 0.01 lambda in x: 0.004 in all), and the reciprocal density
+    thickness with the one of the published points (max slope of their cubic spline, 0.176;
+    its uncertainty from the 0.002 reading error over points 0.36 lambda apart, 0.008)
+    within 3 combined standard errors.  Both use lambda = 1/(sqrt 2 pi d^2 n)."""
+    from scipy.interpolate import CubicSpline
+
+    from boltzmann.diagnostics import density_midpoint, reciprocal_thickness_smoothed
+
+    ref = np.loadtxt(OHWADA, delimiter=",", comments="#", skiprows=12)
+    xr = ref[:, 0] - density_midpoint(ref[:, 0], ref[:, 1], 0.5)
+    problem = NormalShock(1.59, upstream=12.0, downstream=12.0)
+    sol = DSMC(problem, Gas(omega=0.5), numerics=DSMCNumerics(dx=0.2, ppc=60, seed=5)).run(
+        progress=False, samples=40000)
+    up, down = rankine_hugoniot(1.59, Gas(omega=0.5))
+    for col, k in enumerate(("rho", "u", "T"), start=1):
+        a1, a2 = getattr(up, k), getattr(down, k)
+        scaled = (sol[k] - a1) / (a2 - a1)
+        if k == "u":  # plotted as (u - u2)/(u1 - u2)
+            scaled = 1.0 - scaled
+        dev = np.abs(np.interp(xr, sol.x, scaled) - ref[:, col])
+        err = np.interp(xr, sol.x, sol.errors[k]) / abs(a2 - a1)
+        assert np.all(dev < 4.0 * err + 0.004), (k, dev.max(), err.max())
+    xf = np.linspace(xr[0], xr[-1], 4000)
+    published = CubicSpline(xr, ref[:, 1])(xf, 1).max()
+    ours = reciprocal_thickness_smoothed(sol.x, sol["rho"])
+    sigma = np.hypot(sol.info["reciprocal_thickness_err"], 0.008)
+    assert published == pytest.approx(0.1757, abs=5e-4)
+    assert abs(ours - published) < 3.0 * sigma, (ours, published, sigma)
