@@ -4,9 +4,12 @@ The systems are dispatched statically by an integer code (numba caches nothing t
 function argument).  Conserved variables U have shape (nvar, n):
 
     EULER, NSF:     (rho, rho u, rho u^2/2 + c_v rho T)
-    GRAD13, R13:    (rho, rho u, rho u^2 + 3p, rho u^2 + p + sigma, u(rho u^2 + 5p + 2 sigma) + 2q)
+    GRAD13, R13, LR13:
+                    (rho, rho u, rho u^2 + 3p, rho u^2 + p + sigma, u(rho u^2 + 5p + 2 sigma) + 2q)
 
-`par` holds (gamma, c_v, mu_ref, omega, Pr).  The Grad-family wave-speed bound reads a table of
+`par` holds (gamma, c_v, mu_ref, omega, Pr); for LR13 (R13 with learned regularisation,
+`systems.lr13`) it goes on with the bound and the packed weights of its network
+(`regularised`).  The Grad-family wave-speed bound reads a table of
 the largest |Re lambda| of the flux Jacobian in the gas frame, in units of sqrt(theta), over
 sigma/p and |q|/(p sqrt(theta)) (`systems.grad13.speed_table`).
 
@@ -22,7 +25,7 @@ from numba import njit
 
 from boltzmann.boundary import outflow_state
 
-EULER, NSF, GRAD13, R13 = 0, 1, 2, 3
+EULER, NSF, GRAD13, R13, LR13 = 0, 1, 2, 3, 4
 # no nnan/ninf: a NaN must survive to the domain check
 FAST = {"reassoc", "contract", "arcp"}
 NG = 2
@@ -146,7 +149,7 @@ def speed(code, U, j, par, table):
 @njit(cache=True, error_model="numpy", fastmath=FAST)
 def dissipative_flux(code, Ug, dx, par, F, W):
     """Add the dissipative flux at the n + 1 faces of the interior of Ug to F (nvar, n + 1);
-    face f lies between Ug cells f + 1 and f + 2.  W (4, n + 2 NG) is work space.
+    face f lies between Ug cells f + 1 and f + 2.  W (7, n + 2 NG) is work space.
     NSF: sigma = -4/3 mu du/dx, q = -(c_p mu / Pr) dT/dx; R13: m_xxx, R_xx, Delta of
     `systems.r13`; mu = mu_ref T^omega at the face mean temperature."""
     ng = Ug.shape[1]
@@ -164,13 +167,17 @@ def dissipative_flux(code, Ug, dx, par, F, W):
             q = -(cv + 1.0) * mu / par[4] * (tr - tl) / dx
             F[1, f] += sigma
             F[2, f] += 0.5 * (ul + ur) * sigma + q
-    elif code == R13:
+    elif code >= R13:
+        work = np.empty(lr13_work(par) if code == LR13 else 1)
         for c in range(ng):
             rho, u, T, p, s, q = _grad_fields(Ug, c)
             W[0, c] = u
             W[1, c] = T
             W[2, c] = s / rho
             W[3, c] = q * T / rho
+            W[4, c] = rho
+            W[5, c] = s
+            W[6, c] = q
         for f in range(ng - 2 * NG + 1):
             c = f + 1
             tl, tr = W[1, c], W[1, c + 1]
@@ -181,8 +188,83 @@ def dissipative_flux(code, Ug, dx, par, F, W):
             # Delta with q theta^(5/2) / rho = W[3] theta^(3/2)
             D = -12.0 * mu / (th * th * np.sqrt(th)) * (
                 W[3, c + 1] * tr * np.sqrt(tr) - W[3, c] * tl * np.sqrt(tl)) / dx
+            R = R + D / 3.0
+            if code == LR13:
+                pf = 0.5 * (W[4, c] + W[4, c + 1]) * th
+                cf = np.sqrt(th)
+                m, R = regularised(par, 0.5 * (W[5, c] + W[5, c + 1]) / pf,
+                                   0.5 * (W[6, c] + W[6, c + 1]) / (pf * cf), m, R, pf * cf,
+                                   pf * th, work)
             F[3, f] += m
-            F[4, f] += (W[0, c] + W[0, c + 1]) * m + R + D / 3.0
+            F[4, f] += (W[0, c] + W[0, c + 1]) * m + R
+
+
+#: offset of the network in `par` (LR13), its inputs and outputs
+LR13_PAR = 5
+LR13_IN, LR13_OUT = 2, 4
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def _silu(z):
+    return z / (1.0 + np.exp(-z)) if z > -40.0 else 0.0
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def _mlp(par, o, h, z, out, a, b):
+    """out (4,) = the LR13_IN -> h -> h -> LR13_OUT SiLU network packed in par from offset o
+    (W1 (h, in), b1, W2 (h, h), b2, W3 (out, h), b3; rows in C order) at z; a, b (h,) work."""
+    bo = o + LR13_IN * h
+    for i in range(h):
+        acc = par[bo + i]
+        for k in range(LR13_IN):
+            acc += par[o + i * LR13_IN + k] * z[k]
+        a[i] = _silu(acc)
+    w = bo + h
+    bo = w + h * h
+    for i in range(h):
+        acc = par[bo + i]
+        for k in range(h):
+            acc += par[w + i * h + k] * a[k]
+        b[i] = _silu(acc)
+    w = bo + h
+    bo = w + LR13_OUT * h
+    for i in range(LR13_OUT):
+        acc = par[bo + i]
+        for k in range(h):
+            acc += par[w + i * h + k] * b[k]
+        out[i] = acc
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def lr13_work(par):
+    """Size of the work array of `regularised`."""
+    return LR13_IN + 2 * LR13_OUT + 2 * int(par[LR13_PAR + 1])
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def regularised(par, s_hat, q_hat, m, R, scale_m, scale_r, work):
+    """R13's m_xxx and R = R_xx + Delta/3 at a face, scaled by the learned regularisation
+    (`closure.nn.regularisation`): phi0 m / (1 + a |m| / scale_m) with phi0 = phi_max
+    sigmoid, a = softplus of the network at (asinh s^, asinh(q^)^2): even in q^, so the
+    coefficients are invariant under reflection (q^ -> -q^), and the fluxes increase with
+    R13's gradient terms.  par[LR13_PAR:]: phi_max, width h, then the packed network;
+    work: `lr13_work(par)` floats."""
+    phi_max = par[LR13_PAR]
+    h = int(par[LR13_PAR + 1])
+    o = LR13_PAR + 2
+    z = work[:LR13_IN]
+    y0 = work[LR13_IN:LR13_IN + LR13_OUT]
+    wa = work[LR13_IN + 2 * LR13_OUT:LR13_IN + 2 * LR13_OUT + h]
+    wb = work[LR13_IN + 2 * LR13_OUT + h:]
+    z[0] = np.arcsinh(min(max(s_hat, -50.0), 50.0))
+    z[1] = np.arcsinh(min(max(q_hat, -50.0), 50.0)) ** 2
+    _mlp(par, o, h, z, y0, wa, wb)
+    phi_m = phi_max / (1.0 + np.exp(-y0[0]))
+    phi_r = phi_max / (1.0 + np.exp(-y0[1]))
+    a_m = max(y0[2], 0.0) + np.log1p(np.exp(-abs(y0[2])))
+    a_r = max(y0[3], 0.0) + np.log1p(np.exp(-abs(y0[3])))
+    return (phi_m * m / (1.0 + a_m * abs(m) / scale_m),
+            phi_r * R / (1.0 + a_r * abs(R) / scale_r))
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
@@ -226,7 +308,7 @@ def rhs(code, Ug, dx, par, table, out, hyperbolic=True, dissipative=True):
                 F[v, f] = 0.5 * (F[v, f] + FR[v, f]) - 0.5 * max(a[f], a[f + 1]) * (
                     UR[v, f] - UL[v, f])
     if dissipative:
-        dissipative_flux(code, Ug, dx, par, F, np.empty((4, ng)))
+        dissipative_flux(code, Ug, dx, par, F, np.empty((7, ng)))
     for v in range(nvar):
         for i in range(n):
             out[v, i] = -(F[v, i + 1] - F[v, i]) / dx
@@ -290,6 +372,8 @@ def diffusivity_coefficient(code, par):
         return max(4.0 / 3.0, par[0] / par[4])
     if code == R13:
         return 4.0
+    if code == LR13:
+        return 4.0 * par[LR13_PAR]
     return 0.0
 
 

@@ -1,0 +1,122 @@
+"""R13 with the learned regularisation (`closure.nn.regularisation`, `closure.systems.lr13`):
+kernel against the torch network, reflection symmetry, monotone fluxes, conservation, model
+files and a small training run."""
+
+import numpy as np
+import pytest
+import torch
+
+import boltzmann as bz
+from boltzmann.errors import FileFormatError
+from closure import kernels
+from closure.fv import FVNumerics, FVSolver
+from closure.nn.regularisation import RegularisationNet, fit_regularisation
+from closure.systems import LearnedR13
+
+
+def _net(seed=0, width=8):
+    torch.manual_seed(seed)
+    net = RegularisationNet(width, 3.0)
+    with torch.no_grad():  # larger weights than the default init: a non-trivial network
+        for p in net.parameters():
+            p.mul_(3.0)
+    return net
+
+
+def _kernel(net, state, r13):
+    par = np.concatenate([np.zeros(kernels.LR13_PAR), net.pack()])
+    work = np.empty(kernels.lr13_work(par))
+    return np.array([kernels.regularised(par, s, q, m, r, 1.0, 1.0, work)
+                     for (s, q), (m, r) in zip(state, r13)])
+
+
+def test_kernel_evaluates_the_torch_network():
+    rng = np.random.default_rng(0)
+    state = rng.normal(size=(50, 2)) * [0.5, 2.0]
+    r13 = rng.normal(size=(50, 2)) * 3.0
+    net = _net()
+    with torch.no_grad():
+        ref = net(state, r13).numpy()
+    np.testing.assert_allclose(_kernel(net, state, r13), ref, rtol=1e-12, atol=1e-14)
+
+
+def test_reflection_invariance_and_monotone_fluxes():
+    """phi and a are invariant under q^ -> -q^ (x -> -x) to round-off, so the regularised
+    m_xxx (odd) and R (even) transform as R13's; each flux increases with R13's term."""
+    rng = np.random.default_rng(1)
+    state = rng.normal(size=(200, 2))
+    net = _net(2)
+    with torch.no_grad():
+        phi, a = net.coefficients(state)
+        phi_m, a_m = net.coefficients(state * [1.0, -1.0])
+        assert torch.equal(phi, phi_m) and torch.equal(a, a_m)
+        assert float(phi.max()) < 3.0 and float(a.min()) >= 0.0
+        g = torch.linspace(-50.0, 50.0, 401, dtype=torch.float64)
+        for s in state[:20]:
+            out = net(np.repeat(s[None], g.numel(), 0), torch.stack([g, g], 1))
+            assert torch.all(torch.diff(out, dim=0) > 0.0)
+
+
+def test_conservation_and_mirror_symmetry_in_the_solver():
+    """Periodic wave: mass, momentum and energy to round-off; the mirrored tube gives the
+    mirrored solution to round-off."""
+    gas = bz.Gas()
+    system = LearnedR13(gas, gas.mu_ref(1.0), net=_net(3))
+    wave = bz.PeriodicWave(amplitude=0.3, u0=0.4, kn=0.05, t_end=0.05)
+    s = FVSolver(wave, gas, LearnedR13(gas, gas.mu_ref(wave.mfp_ref), net=_net(3)),
+                 FVNumerics(nx=48))
+    before = s.U[:3].sum(axis=1)
+    s.run()
+    assert np.all(np.abs(s.U[:3].sum(axis=1) - before) / np.abs(before) < 1e-13)
+    assert system.par.size == kernels.LR13_PAR + system.net.pack().size
+    State = bz.problems.State
+    tube = bz.ShockTube(State(1.0, 0.3, 1.0), State(0.4, -0.2, 0.6), kn=0.05, t_end=0.05)
+    mirror = bz.ShockTube(State(0.4, 0.2, 0.6), State(1.0, -0.3, 1.0), kn=0.05, t_end=0.05)
+    a = FVSolver(tube, gas, LearnedR13(gas, gas.mu_ref(tube.mfp_ref), net=_net(3)),
+                 FVNumerics(nx=60)).run()
+    b = FVSolver(mirror, gas, LearnedR13(gas, gas.mu_ref(mirror.mfp_ref), net=_net(3)),
+                 FVNumerics(nx=60)).run()
+    for k, sign in (("rho", 1), ("u", -1), ("T", 1), ("sigma_xx", 1), ("q_x", -1)):
+        np.testing.assert_allclose(a[k], sign * b[k][::-1], rtol=1e-11, atol=1e-12)
+
+
+def test_model_file_round_trip_and_refusals(tmp_path):
+    net = _net(4)
+    path = net.save(tmp_path / "r.pt")
+    back = RegularisationNet.load(path)
+    np.testing.assert_array_equal(back.pack(), net.pack())
+    blob = bytearray(open(path, "rb").read())
+    blob[len(blob) // 2] ^= 0xFF
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(bytes(blob))
+    with pytest.raises(FileFormatError):
+        RegularisationNet.load(bad)
+    with pytest.raises(FileFormatError):
+        LearnedR13(bz.Gas(), 1.0, net=tmp_path / "missing.pt")
+
+
+def test_training_lowers_the_validation_loss():
+    """Synthetic targets of the form the network can represent (phi = 1.5 + q^ tanh,
+    a = 0.2): 150 epochs bring the validation loss below a third of the first epoch's."""
+    rng = np.random.default_rng(5)
+
+    def data(n):
+        state = rng.normal(size=(n, 2)) * [0.3, 0.5]
+        r13 = rng.normal(size=(n, 2)) * 2.0
+        phi = 1.5 + 0.5 * np.tanh(state[:, :1] + state[:, 1:] ** 2)
+        return state, phi * r13 / (1.0 + 0.2 * np.abs(r13)), r13
+
+    net, rec = fit_regularisation(data(2000), data(500), width=8, epochs=150, patience=150)
+    assert rec["val_loss"] < rec["first_val_loss"] / 3.0, rec
+
+
+def test_shipped_model_runs_from_the_command_line(tmp_path):
+    """`--model lr13` loads the shipped network (closure/models/lr13.pt) and writes the same
+    profiles as every other model."""
+    from closure.cli import main
+
+    assert main(["tube", "--sod", "--kn", "0.1", "--nx", "100", "--model", "lr13", "--out",
+                 str(tmp_path / "s.h5")]) == 0
+    sol = bz.read_solution(tmp_path / "s.h5")
+    assert sol.params["model"]["name"] == "lr13"
+    assert np.all(np.isfinite(sol["q_x"])) and np.all(sol["rho"] > 0.0)
