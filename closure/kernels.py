@@ -210,29 +210,25 @@ def _silu(z):
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
+def _dense(par, o, nin, nout, x, y, silu):
+    """y = act(W x + b) of the layer packed in par from offset o (W (nout, nin) in C order,
+    then b); returns the offset of the next layer."""
+    bo = o + nin * nout
+    for i in range(nout):
+        acc = par[bo + i]
+        for k in range(nin):
+            acc += par[o + i * nin + k] * x[k]
+        y[i] = _silu(acc) if silu else acc
+    return bo + nout
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
 def _mlp(par, o, h, z, out, a, b):
     """out (4,) = the LR13_IN -> h -> h -> LR13_OUT SiLU network packed in par from offset o
-    (W1 (h, in), b1, W2 (h, h), b2, W3 (out, h), b3; rows in C order) at z; a, b (h,) work."""
-    bo = o + LR13_IN * h
-    for i in range(h):
-        acc = par[bo + i]
-        for k in range(LR13_IN):
-            acc += par[o + i * LR13_IN + k] * z[k]
-        a[i] = _silu(acc)
-    w = bo + h
-    bo = w + h * h
-    for i in range(h):
-        acc = par[bo + i]
-        for k in range(h):
-            acc += par[w + i * h + k] * a[k]
-        b[i] = _silu(acc)
-    w = bo + h
-    bo = w + LR13_OUT * h
-    for i in range(LR13_OUT):
-        acc = par[bo + i]
-        for k in range(h):
-            acc += par[w + i * h + k] * b[k]
-        out[i] = acc
+    at z; a, b (h,) work."""
+    o = _dense(par, o, LR13_IN, h, z, a, True)
+    o = _dense(par, o, h, h, a, b, True)
+    _dense(par, o, h, LR13_OUT, b, out, False)
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
