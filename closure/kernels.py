@@ -151,7 +151,8 @@ def dissipative_flux(code, Ug, dx, par, F, W):
     """Add the dissipative flux at the n + 1 faces of the interior of Ug to F (nvar, n + 1);
     face f lies between Ug cells f + 1 and f + 2.  W (7, n + 2 NG) is work space.
     NSF: sigma = -4/3 mu du/dx, q = -(c_p mu / Pr) dT/dx; R13: m_xxx, R_xx, Delta of
-    `systems.r13`; mu = mu_ref T^omega at the face mean temperature."""
+    `systems.r13`; LR13: R13's, scaled by the learned regularisation (`regularised`);
+    mu = mu_ref T^omega at the face mean temperature."""
     ng = Ug.shape[1]
     mu_ref, omega, cv = par[2], par[3], par[1]
     if code == NSF:
@@ -234,7 +235,7 @@ def _mlp(par, o, h, z, out, a, b):
 @njit(cache=True, error_model="numpy", fastmath=FAST)
 def lr13_work(par):
     """Size of the work array of `regularised`."""
-    return LR13_IN + 2 * LR13_OUT + 2 * int(par[LR13_PAR + 1])
+    return LR13_IN + LR13_OUT + 2 * int(par[LR13_PAR + 1])
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
@@ -250,8 +251,8 @@ def regularised(par, s_hat, q_hat, m, R, scale_m, scale_r, work):
     o = LR13_PAR + 2
     z = work[:LR13_IN]
     y0 = work[LR13_IN:LR13_IN + LR13_OUT]
-    wa = work[LR13_IN + 2 * LR13_OUT:LR13_IN + 2 * LR13_OUT + h]
-    wb = work[LR13_IN + 2 * LR13_OUT + h:]
+    wa = work[LR13_IN + LR13_OUT:LR13_IN + LR13_OUT + h]
+    wb = work[LR13_IN + LR13_OUT + h:]
     z[0] = np.arcsinh(min(max(s_hat, -50.0), 50.0))
     z[1] = np.arcsinh(min(max(q_hat, -50.0), 50.0)) ** 2
     _mlp(par, o, h, z, y0, wa, wb)

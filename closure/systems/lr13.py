@@ -1,7 +1,8 @@
 """R13 with a learned regularisation (`closure.nn.regularisation`): the hyperbolic part,
-productions and boundaries of R13 (`systems.r13`), with m_xxx and R_xx + Delta/3 scaled at each
-face by the network's multipliers phi in (0, phi_max), evaluated inside the numba kernels
-from the packed weights in `par` (`closure.kernels.regularisation_multipliers`).
+productions and boundaries of R13 (`systems.r13`), with m_xxx and R_xx + Delta/3 at each face
+scaled and saturated by the network (phi m / (1 + a |m|), 0 < phi < phi_max, a >= 0),
+evaluated inside the numba kernels from the packed weights in `par`
+(`closure.kernels.regularised`).
 
 Mass, momentum and energy stay in conservation form (the network only touches the fluxes of
 the two non-conserved moments), so they are conserved exactly; the explicit diffusion bound

@@ -50,8 +50,9 @@ def main(argv=None):
                     help="time limit of the shock march (lambda_1 / sqrt(R T_1))")
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
-    cfg = tomllib.loads((HERE / "config.toml").read_text())["lr13"]
-    folder = (HERE / tomllib.loads((HERE / "config.toml").read_text())["dataset"]).resolve()
+    config = tomllib.loads((HERE / "config.toml").read_text())
+    cfg = config["lr13"]
+    folder = (HERE / config["dataset"]).resolve()
     dcfg = tomllib.loads((folder / "config.toml").read_text())["data"]
     runs = data.load_dataset(folder / dcfg["folder"])
     parts = {s: [r for r in runs if r.split == s] for s in data.SPLITS}
