@@ -26,6 +26,7 @@ from torch import nn
 
 from boltzmann.errors import InputError
 
+from .compress import Tables, TabulatedContraction
 from .descriptors import DESCRIPTORS
 from .neighbors import neighbor_list
 
@@ -91,6 +92,7 @@ class DeepPot(nn.Module):
         self.register_buffer("davg", torch.zeros(nt, 4))
         self.register_buffer("dstd", torch.ones(nt, 4))
         self.register_buffer("bias", torch.zeros(nt))
+        self.tables = None  # set by compress()
         self.double()
 
     def types_of(self, symbols):
@@ -129,6 +131,10 @@ class DeepPot(nn.Module):
                                              self.sel.tolist())
             return self._fit(D, types)
         R, mask = self.environment(pos, types, nlist, shifts)
+        if self.tables is not None:
+            A = TabulatedContraction.apply(R[..., 0], R, self._slot_type, self.tables) / nsel
+            D = torch.einsum("imc,ikc->imk", A, A[:, :self.axis]).reshape(nat, -1)
+            return self._fit(D, types)
         G = torch.zeros(nat, nsel, self.embedding[0].layers[-1].out_features,
                         dtype=pos.dtype)
         start = 0
@@ -138,6 +144,30 @@ class DeepPot(nn.Module):
         A = torch.einsum("inm,inc->imc", G, R) / nsel  # (nat, M1, 4)
         D = torch.einsum("imc,ikc->imk", A, A[:, :self.axis]).reshape(nat, -1)
         return self._fit(D, types)
+
+    def compress(self, r_min=1.0, step=0.01):
+        """Tabulate the embedding nets for inference (`closure.dp.compress`): quintic pieces
+        of width `step` in normalised s, covering neighbours from r_min (Angstrom) to rcut;
+        returns self.  A closer neighbour raises an InputError; training, `set_statistics`
+        and `load_state_dict` need the uncompressed model (`decompress`), since the tables
+        are a snapshot of the current weights and statistics."""
+        if self.descriptor != "se_e2_a":
+            raise InputError(f"only se_e2_a can be compressed, not {self.descriptor!r}")
+        if not 0.0 < r_min < self.rcut:
+            raise InputError(f"need 0 < r_min ({r_min}) < rcut ({self.rcut})")
+        s_max = float(switch(torch.tensor(float(r_min)), self.rcut_smth, self.rcut))
+        avg, std = self.davg[:, 0].numpy(), self.dstd[:, 0].numpy()
+        lo = np.full(len(self.type_map), np.min(-avg / std) - step)
+        hi = np.full(len(self.type_map), np.max((s_max - avg) / std) + step)
+        self.tables = Tables(self.embedding, lo, hi, step)
+        self.tables.r_min = float(r_min)
+        self._slot_type = np.repeat(np.arange(len(self.type_map)), self.sel.numpy())
+        return self
+
+    def decompress(self):
+        """Back to the embedding nets themselves (for training); returns self."""
+        self.tables = None
+        return self
 
     def _fit(self, D, types):
         """Per-atom energies from descriptors D (nat, n) by the fitting net of each type."""

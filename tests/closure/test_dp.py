@@ -1,5 +1,5 @@
 """The smooth Deep Potential (`closure.dp`): symmetries to round-off, forces as the exact
-gradient, the C2 switch, neighbour-list errors, the ASE calculator."""
+gradient, the C2 switch, neighbour-list errors, the ASE calculator, the compressed model."""
 
 import numpy as np
 import pytest
@@ -7,6 +7,8 @@ import torch
 
 from boltzmann.errors import InputError
 from closure.dp import DeepPot, NeighborOverflowError, neighbor_list, switch
+from closure.dp.compress import quintic_coefficients
+from closure.dp.train import TrainConfig, fit
 
 RCUT, RSMTH = 4.0, 1.0
 
@@ -349,3 +351,66 @@ def test_baseline_descriptors_have_the_symmetries_they_claim(descriptor):
     q[2, 1] -= h
     fd = -(m.evaluate(p, types, cell)[0] - m.evaluate(q, types, cell)[0]) / (2 * h)
     assert abs(fd - F[2, 1]) < 1e-6 * max(1.0, abs(F[2, 1]))
+
+
+def test_cell_list_finds_every_image_of_atoms_outside_a_triclinic_cell():
+    rng = np.random.default_rng(7)
+    cell = np.array([[4.1, 0.0, 0.0], [1.3, 3.6, 0.0], [-0.9, 0.7, 3.9]])
+    n = 9
+    pos = rng.uniform(0.0, 1.0, (n, 3)) @ cell
+    pos += rng.integers(-3, 4, (n, 3)) @ cell  # unwrapped, as MD leaves them
+    types = rng.integers(0, 2, n)
+    nlist, shifts = neighbor_list(pos, types, cell, RCUT, np.array([200, 200]))
+    for i in range(n):
+        found = sorted(np.linalg.norm(pos[j] + s - pos[i])
+                       for j, s in zip(nlist[i], shifts[i]) if j >= 0)
+        want = [d for j in range(n) for k in np.ndindex(15, 15, 15)
+                if 0 < (d := np.linalg.norm(pos[j] + (np.array(k) - 7) @ cell - pos[i])) < RCUT]
+        np.testing.assert_allclose(found, sorted(want), atol=1e-10)
+
+
+def test_quintic_pieces_converge_at_sixth_order():
+    errors = []
+    for h in (0.2, 0.1, 0.05):
+        x = np.arange(0.0, 2.0 + h / 2, h)
+        coef = quintic_coefficients(np.sin(x), np.cos(x), -np.sin(x), h)
+        t = np.linspace(0.0, h, 7)
+        p = sum(coef[:, k, None] * t**k for k in range(6))
+        errors.append(np.abs(p - np.sin(x[:-1, None] + t)).max())
+    order = np.log2(np.array(errors[:-1]) / errors[1:])
+    assert np.all(order > 5.7), (errors, order)
+
+
+def test_compressed_model_reproduces_energy_forces_and_virial():
+    m = small_model()
+    pos, types, cell = frame()
+    E, F, V = m.evaluate(pos, types, cell, virial=True)
+    m.compress(r_min=0.5, step=0.01)
+    Ec, Fc, Vc = m.evaluate(pos, types, cell, virial=True)
+    assert abs(Ec - E) < 1e-10 * abs(E)
+    np.testing.assert_allclose(Fc, F, atol=1e-10 * np.abs(F).max())
+    np.testing.assert_allclose(Vc, V, atol=1e-10 * np.abs(V).max())
+    # the symmetries survive compression to round-off
+    Q = rotation()
+    Er, Fr = m.evaluate(pos @ Q.T, types, cell @ Q.T)
+    assert abs(Er - Ec) < 1e-12 * abs(Ec)
+    np.testing.assert_allclose(Fr, Fc @ Q.T, atol=1e-12)
+    # a coarse table is visibly worse: the comparison above can fail
+    Ecoarse = m.compress(r_min=0.5, step=0.5).evaluate(pos, types, cell)[0]
+    assert abs(Ecoarse - E) > 100 * abs(Ec - E)
+    m.decompress()
+    assert m.evaluate(pos, types, cell)[0] == E
+
+
+def test_compressed_model_refuses_close_neighbours_and_training():
+    m = small_model().compress(r_min=1.5)
+    pos, types, cell = frame()
+    pos[1] = pos[0] + np.array([1.2, 0.0, 0.0])
+    with pytest.raises(InputError, match="r_min"):
+        m.evaluate(pos, types, cell)
+    frames = [{"positions": pos, "types": types, "cell": cell, "energy": 0.0,
+               "forces": np.zeros_like(pos)}]
+    with pytest.raises(InputError, match="inference only"):
+        fit(m, frames, frames, TrainConfig(steps=1))
+    with pytest.raises(InputError, match="r_min"):
+        small_model().compress(r_min=10.0)
