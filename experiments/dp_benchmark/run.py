@@ -20,7 +20,11 @@ What is compared, in one run:
   list, forward (environment matrix, embedding, descriptor, fitting) and backward (autograd
   of the energy), each timed on its own (medians; they need not add up exactly to the
   total).  Both sides are timed in --rounds alternating rounds (ours, DeePMD-kit, ours, ...)
-  and each side's best median per system counts, against bursts of other load.  --profile
+  and each side's best median per system counts, against bursts of other load.
+- Ours compressed: the same weights after `DeepPot.compress(r_min=1.0)` (embedding nets
+  tabulated as quintic pieces and fused with the contraction, `closure.dp.compress`), timed
+  the same way; its largest force difference from the network, relative to the largest
+  force, is printed beside it (accuracy and speed from one run).  --profile
   prints torch.profiler's top operators for the largest system.
 - DeePMD-kit: `deepmd.infer.DeepPot(frozen_model.pb).eval(coords, cells, atom_types)`
   (TensorFlow backend, CPU, its C++ neighbour list and environment/force operators; eval also
@@ -79,6 +83,7 @@ print(time.process_time() - c0, time.perf_counter() - t0)
 """
 A_CU = 3.615
 REPEATS = (3, 4, 5)
+R_MIN = 1.0  # Angstrom: the compressed tables cover neighbours from here to rcut
 NET = dict(type_map=["Cu"], rcut=6.0, rcut_smth=0.5, sel=(138,), embed=[25, 50, 100],
            axis=16, fit=[240, 240, 240], descriptor="se_e2_a")
 
@@ -131,18 +136,27 @@ def split_timings(model, pos_np, types_np, cell, repeats, warmup):
     return {"nlist_s": t_nl, "forward_s": t_fw, "backward_s": t_bw}
 
 
-def time_ours(frames, repeats, warmup, profile):
+def time_ours(frames, repeats, warmup, profile, compress=False):
+    """Timings of our model; with `compress` of the same weights tabulated
+    (DeepPot.compress(r_min=R_MIN)), whose largest force difference from the network itself,
+    relative to the largest force, is recorded per system as `force_rel_diff`."""
     torch.manual_seed(0)
     model = DeepPot(**NET)
     model.set_statistics(frames)
     nparam = sum(p.numel() for p in model.parameters())
+    reference = [model.evaluate(*f)[1] for f in frames] if compress else None
+    if compress:
+        model.compress(r_min=R_MIN)
     rows = []
-    for pos, types, cell in frames:
+    for k, (pos, types, cell) in enumerate(frames):
         med, best = timed(lambda p=pos, t=types, c=cell: model.evaluate(p, t, c),
                           repeats, warmup)
         energy, forces = model.evaluate(pos, types, cell)
         assert forces.shape == pos.shape and np.isfinite(energy)
         row = {"natoms": len(types), "median_s": med, "min_s": best}
+        if compress:
+            row["force_rel_diff"] = float(np.abs(forces - reference[k]).max()
+                                          / np.abs(reference[k]).max())
         row.update(split_timings(model, pos, types, cell, repeats, warmup))
         rows.append(row)
     if profile:
@@ -151,7 +165,8 @@ def time_ours(frames, repeats, warmup, profile):
         with profile(activities=[ProfilerActivity.CPU]) as prof:
             for _ in range(3):
                 model.evaluate(pos, types, cell)
-        print(f"\ntorch.profiler, 3 x evaluate of {len(types)} atoms (self CPU time):")
+        print(f"\ntorch.profiler, 3 x evaluate of {len(types)} atoms (self CPU time"
+              f"{', compressed' if compress else ''}):")
         print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=15))
     return {"nparam": nparam, "dtype": str(next(model.parameters()).dtype), "rows": rows}
 
@@ -199,25 +214,30 @@ def best_of(old, new):
     return new
 
 
-def table(ours, dp):
-    """Markdown table lines."""
+def table(ours, packed, dp):
+    """Markdown table lines: our network and our compressed model against DeePMD-kit's
+    frozen model (and its compressed one, where timed)."""
     models = list(dp["models"].values()) if dp else []
-    head = ["atoms", "ours us/atom", "DeePMD-kit us/atom", "ratio DeePMD/ours"]
+    head = ["atoms", "ours us/atom", "ours compressed us/atom"]
+    head += ["DeePMD-kit us/atom", "DeePMD-kit compressed us/atom"][:max(len(models), 1)]
+    head += ["DeePMD / ours", "DeePMD / ours compressed"]
     if len(models) > 1:
-        head += ["DeePMD-kit compressed us/atom", "ratio compressed/ours"]
-    head += ["ours: nlist / forward / backward ms"]
+        head += ["DeePMD compressed / ours compressed"]
+    head += ["ours compressed: nlist / forward / backward ms", "compressed force rel. diff"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for k, row in enumerate(ours["rows"]):
+    for k, (row, crow) in enumerate(zip(ours["rows"], packed["rows"])):
         n = row["natoms"]
-        cells = [str(n), f"{1e6 * row['median_s'] / n:.1f}"]
-        if models:
-            for m in models:
-                t = m["times"][k]["median_s"]
-                cells += [f"{1e6 * t / n:.1f}", f"{t / row['median_s']:.2f}"]
+        cells = [str(n), f"{1e6 * row['median_s'] / n:.1f}", f"{1e6 * crow['median_s'] / n:.1f}"]
+        times = [m["times"][k]["median_s"] for m in models]
+        cells += [f"{1e6 * t / n:.1f}" for t in times] or ["n/a"]
+        if times:
+            cells += [f"{times[0] / row['median_s']:.2f}", f"{times[0] / crow['median_s']:.2f}"]
+            cells += [f"{times[1] / crow['median_s']:.2f}"] if len(times) > 1 else []
         else:
             cells += ["n/a", "n/a"]
-        cells.append(f"{1e3 * row['nlist_s']:.1f} / {1e3 * row['forward_s']:.1f} / "
-                     f"{1e3 * row['backward_s']:.1f}")
+        cells.append(f"{1e3 * crow['nlist_s']:.1f} / {1e3 * crow['forward_s']:.1f} / "
+                     f"{1e3 * crow['backward_s']:.1f}")
+        cells.append(f"{crow['force_rel_diff']:.1e}")
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -264,10 +284,12 @@ def main():
 
     frames = systems()
     free = [cpu_probe(os.cpu_count())]
-    ours, dp = None, None
+    ours, packed, dp = None, None, None
     for r in range(args.rounds):  # ours, DeePMD-kit, ours, DeePMD-kit, ...
         ours = best_of(ours, time_ours(frames, args.repeats, args.warmup,
                                        args.profile and r == 0))
+        packed = best_of(packed, time_ours(frames, args.repeats, args.warmup,
+                                           args.profile and r == 0, compress=True))
         dp_r, why = time_deepmd(frames, args.repeats, args.warmup, args.threads,
                                 args.deepmd_venv, args.scratch)
         if dp_r:
@@ -285,7 +307,8 @@ def main():
              f"rattled 0.05 A; se_e2_a, rcut 6.0, sel [138], embedding [25, 50, 100], axis 16, "
              f"fitting [240, 240, 240].", "",
              f"Ours: closure.dp.model.DeepPot, torch {torch.__version__}, {ours['dtype']}, "
-             f"{ours['nparam']} parameters, neighbour list (numba) included."]
+             f"{ours['nparam']} parameters, neighbour list (numba) included; compressed: "
+             f"DeepPot.compress(r_min={R_MIN}, step=0.01) of the same weights."]
     if dp:
         for path, m in dp["models"].items():
             notes.append(f"DeePMD-kit {dp['deepmd_version']} (TensorFlow "
@@ -297,8 +320,9 @@ def main():
     else:
         notes.append(f"DeePMD-kit NOT timed: {why}")
     notes.append("")
-    notes.append("ratio = DeePMD-kit time / our time (> 1: ours is faster).")
-    lines = table(ours, dp)
+    notes.append("ratio = DeePMD-kit time / our time (> 1: ours is faster); compressed force "
+                 "rel. diff = max |F_compressed - F| / max |F| of our two models.")
+    lines = table(ours, packed, dp)
     text = "\n".join(["# Deep Potential speed: ours vs DeePMD-kit (CPU)", ""] + notes
                      + [""] + lines) + "\n"
     out_dir = HERE / "out"
