@@ -60,10 +60,15 @@ class RegularisationNet(nn.Module):
         self.meta = dict(meta or {})
         self.double()
 
+    @staticmethod
+    def inputs(state):
+        """The network's inputs (N, 2) = (asinh sigma^, asinh(q^)^2) of face states (N, 2)."""
+        z = torch.asinh(torch.as_tensor(state, dtype=torch.float64).clamp(-50.0, 50.0))
+        return torch.stack([z[:, 0], z[:, 1] ** 2], 1)
+
     def coefficients(self, state):
         """phi (N, 2) in (0, phi_max) and a (N, 2) >= 0 of the face states (N, 2)."""
-        z = torch.asinh(torch.as_tensor(state, dtype=torch.float64).clamp(-50.0, 50.0))
-        y = self.mlp(torch.stack([z[:, 0], z[:, 1] ** 2], 1))
+        y = self.mlp(self.inputs(state))
         return self.phi_max * torch.sigmoid(y[:, :2]), nn.functional.softplus(y[:, 2:])
 
     def forward(self, state, r13):
@@ -144,13 +149,25 @@ def _loss(net, X, Y, S):
     return (((P - Y) ** 2) / (Y**2 + S**2 + 1e-6)).mean()
 
 
+def roughness(net, X):
+    """Mean squared gradient of the network's raw outputs (before sigmoid and softplus) with
+    respect to its inputs at the states X (N, 2): a bound on |d log phi / dz|^2 and
+    |d a / dz|^2, so a small value means coefficients that change slowly with the state."""
+    z = net.inputs(X).requires_grad_(True)
+    y = net.mlp(z)
+    g = [torch.autograd.grad(y[:, k].sum(), z, create_graph=True)[0] for k in range(y.shape[1])]
+    return torch.stack(g).pow(2).sum(-1).mean()
+
+
 def fit_regularisation(train, val, width=32, phi_max=3.0, epochs=200, lr=3e-3, batch=1024,
-                       seed=0, patience=40, progress=None):
+                       seed=0, patience=40, smooth=0.0, net=None, progress=None):
     """Train a RegularisationNet on (states, targets, R13) arrays of `training_data`; early
-    stopping on the validation loss.  Returns (net, record)."""
+    stopping on the validation loss (the data term alone).  `smooth` weighs the
+    `roughness` penalty on each batch; `net` is trained in place instead of a new
+    RegularisationNet(width, phi_max) (a warm start, or a subclass).  Returns (net, record)."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    net = RegularisationNet(width, phi_max)
+    net = RegularisationNet(width, phi_max) if net is None else net
     tr = [torch.as_tensor(a) for a in train]
     va = [torch.as_tensor(a) for a in val]
     opt = torch.optim.Adam(net.parameters(), lr)
@@ -163,7 +180,10 @@ def fit_regularisation(train, val, width=32, phi_max=3.0, epochs=200, lr=3e-3, b
         for i in range(0, n, batch):
             j = perm[i:i + batch]
             opt.zero_grad()
-            loss = _loss(net, *(a[j] for a in tr))
+            batch_data = [a[j] for a in tr]
+            loss = _loss(net, *batch_data)
+            if smooth > 0.0:
+                loss = loss + smooth * roughness(net, batch_data[0])
             loss.backward()
             opt.step()
         sched.step()
@@ -179,7 +199,8 @@ def fit_regularisation(train, val, width=32, phi_max=3.0, epochs=200, lr=3e-3, b
             break
     net.load_state_dict(best_state)
     record = {"epochs": len(history), "best_epoch": best_epoch, "val_loss": best,
-              "first_val_loss": history[0], "train_time_s": time.perf_counter() - t0, "seed": seed}
+              "first_val_loss": history[0], "train_time_s": time.perf_counter() - t0, "seed": seed,
+              "smooth": smooth}
     net.meta.update(record)
     return net, record
 

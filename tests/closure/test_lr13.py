@@ -10,7 +10,7 @@ import boltzmann as bz
 from boltzmann.errors import FileFormatError
 from closure import kernels
 from closure.fv import FVNumerics, FVSolver
-from closure.nn.regularisation import RegularisationNet, fit_regularisation
+from closure.nn.regularisation import RegularisationNet, fit_regularisation, roughness
 from closure.systems import R13, LearnedR13
 
 
@@ -108,6 +108,12 @@ def test_training_lowers_the_validation_loss():
 
     net, rec = fit_regularisation(data(2000), data(500), width=8, epochs=150, patience=150)
     assert rec["val_loss"] < rec["first_val_loss"] / 3.0, rec
+    # the roughness penalty makes the coefficients flatter functions of the state
+    val = data(500)
+    smooth, _ = fit_regularisation(data(2000), val, width=8, epochs=150, patience=150,
+                                   smooth=1.0)
+    states = torch.as_tensor(val[0])
+    assert roughness(smooth, states).detach() < 0.3 * roughness(net, states).detach()
 
 
 def test_shipped_model_runs_from_the_command_line(tmp_path):

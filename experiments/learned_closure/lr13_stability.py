@@ -1,0 +1,139 @@
+"""Why the learned R13 reaches no steady state at Mach 5.5: an ablation of its regularisation.
+
+Each variant marches the stationary Mach 5.5 shock (Shakhov reference of the learned_moments
+dataset, omega = 0.5) to --max-time and reports whether it reached the steady state
+(residual 1e-5), broke down, or was still moving, with its relative L2 errors over
+|x| <= 15 lambda_1:
+
+- constant coefficients (phi, a) (a network with zero weights and the biases of those
+  values): R13 itself is phi = 1, a = 0; phi scales its regularising moments, a > 0
+  switches on the saturation phi m / (1 + a |m| / (p c));
+- the shipped network (`closure/models/lr13.pt`);
+- networks trained as the shipped one but with the roughness penalty
+  (`fit_regularisation(smooth=...)`), which makes phi and a flat functions of the state;
+- a network trained without the saturation (a = 0; only phi learned).
+
+Run: .venv/bin/python experiments/learned_closure/lr13_stability.py [--max-time 40]
+Writes out/lr13_stability.md.
+"""
+
+import argparse
+import time
+import tomllib
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import boltzmann as bz
+from boltzmann.diagnostics import density_midpoint
+from closure import data
+from closure.fv import FVSolver
+from closure.metrics import profile_errors
+from closure.nn.regularisation import RegularisationNet, fit_regularisation, training_data
+from closure.systems.lr13 import LearnedR13
+
+HERE = Path(__file__).resolve().parent
+CONSTANT = ((1.0, 0.0), (0.5, 0.0), (2.0, 0.0), (1.0, 0.1), (1.0, 1.0))
+SMOOTH = (0.01, 1.0)
+A_OFF = -40.0  # softplus(-40) = 4e-18: no saturation in the kernel
+
+
+def constant_net(phi, a, phi_max=3.0, width=8):
+    net = RegularisationNet(width, phi_max)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.zero_()
+        net.mlp[4].bias[:2] = float(np.log(phi / (phi_max - phi)))
+        net.mlp[4].bias[2:] = float(np.log(np.expm1(a))) if a > 0 else A_OFF
+    return net
+
+
+class Unsaturated(RegularisationNet):
+    """phi learned, a = 0 (the a outputs are ignored in training and packed as A_OFF)."""
+
+    def coefficients(self, state):
+        phi, a = super().coefficients(state)
+        return phi, torch.zeros_like(a)
+
+    def pack(self):
+        with torch.no_grad():
+            self.mlp[4].weight[2:] = 0.0
+            self.mlp[4].bias[2:] = A_OFF
+        return super().pack()
+
+
+def march(net, gas, mach, max_time, xr, ref):
+    problem = bz.NormalShock(mach, tol=1e-5, max_time=max_time)
+    solver = FVSolver(problem, gas, LearnedR13(gas, gas.mu_ref(problem.mfp_ref), net=net))
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            sol = solver.run()
+            state = "steady"
+        except bz.SolutionError as exc:
+            text = str(exc)
+            if "no steady state" in text:
+                state = "moving, residual " + text.split("residual ")[1].split(" ")[0]
+                sol = solver.solution(converged=False)
+            else:
+                return f"breaks down at t = {solver.t:.1f}", None, time.perf_counter() - t0
+    return f"{state} (t = {solver.t:.1f})", profile_errors(xr, ref, sol.x, sol, window=15.0), \
+        time.perf_counter() - t0
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=HERE / "out")
+    ap.add_argument("--max-time", type=float, default=40.0)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(2)
+    config = tomllib.loads((HERE / "config.toml").read_text())
+    cfg = config["lr13"]
+    folder = (HERE / config["dataset"]).resolve()
+    dcfg = tomllib.loads((folder / "config.toml").read_text())["data"]
+    runs = data.load_dataset(folder / dcfg["folder"])
+    parts = {s: [r for r in runs if r.split == s] for s in data.SPLITS}
+    train, val = training_data(parts["train"]), training_data(parts["val"])
+    shock = next(r for r in parts["test"] if r.problem.kind == "shock")
+    xr = shock["x"] - density_midpoint(shock["x"], shock["rho"][0],
+                                       0.5 * (shock["rho"][0][0] + shock["rho"][0][-1]))
+    ref = {k: shock[k][0] for k in ("rho", "u", "T", "sigma_xx", "q_x")}
+    gas = bz.Gas(omega=dcfg["omega"])
+    fit = dict(width=cfg["width"], phi_max=cfg["phi_max"], epochs=cfg["epochs"], lr=cfg["lr"],
+               seed=cfg["seed"], patience=cfg["patience"])
+
+    variants = [(f"constant phi = {p:g}, a = {a:g}", constant_net(p, a), None)
+                for p, a in CONSTANT]
+    variants.append(("shipped network", RegularisationNet.load(
+        Path(__file__).resolve().parents[2] / "closure" / "models" / "lr13.pt"), None))
+    for lam in SMOOTH:
+        net, rec = fit_regularisation(train, val, smooth=lam, **fit)
+        variants.append((f"trained, roughness penalty {lam:g}", net, rec["val_loss"]))
+    torch.manual_seed(cfg["seed"])
+    net, rec = fit_regularisation(train, val, net=Unsaturated(cfg["width"], cfg["phi_max"]),
+                                  **fit)
+    variants.append(("trained without saturation (a = 0)", net, rec["val_loss"]))
+
+    lines = [f"# Learned R13 at Mach {shock.problem.mach}: stability ablation "
+             f"({time.strftime('%Y-%m-%d')})", "",
+             f"Command: `.venv/bin/python experiments/learned_closure/lr13_stability.py "
+             f"--max-time {args.max_time:g}`", "",
+             "| variant | validation loss | state at the time limit | rho | T | sigma_xx | q_x "
+             "| wall (s) |", "|---|---|---|---|---|---|---|---|"]
+    for name, net, vloss in variants:
+        state, err, wall = march(net, gas, shock.problem.mach, args.max_time, xr, ref)
+        e = " | ".join(f"{err[k]:.3f}" for k in ("rho", "T", "sigma_xx", "q_x")) if err \
+            else " - | - | - | -"
+        v = f"{vloss:.4f}" if vloss is not None else "-"
+        lines.append(f"| {name} | {v} | {state} | {e} | {wall:.0f} |")
+        print(lines[-1], flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "lr13_stability.md").write_text("\n".join(lines) + "\n")
+    print(f"written to {args.out / 'lr13_stability.md'}")
+
+
+if __name__ == "__main__":
+    main()
