@@ -89,6 +89,16 @@ def _interval(x, t, lo, step, nint):
     return k, x - (lo[t] + k * step)
 
 
+@njit(cache=True, inline="always")
+def _value(c, d):
+    return c[0] + d * (c[1] + d * (c[2] + d * (c[3] + d * (c[4] + d * c[5]))))
+
+
+@njit(cache=True, inline="always")
+def _slope(c, d):
+    return c[1] + d * (2.0 * c[2] + d * (3.0 * c[3] + d * (4.0 * c[4] + d * 5.0 * c[5])))
+
+
 @njit(parallel=True, cache=True)
 def contract(x, R, slot_type, coef, lo, step):
     """A (nat, M1, 4) = sum_j G(x_ij) R_ij for x (nat, nsel), R (nat, nsel, 4)."""
@@ -101,8 +111,7 @@ def contract(x, R, slot_type, coef, lo, step):
             k, d = _interval(x[i, j], t, lo, step, nint)
             r0, r1, r2, r3 = R[i, j, 0], R[i, j, 1], R[i, j, 2], R[i, j, 3]
             for m in range(M):
-                c = coef[t, k, m]
-                g = c[0] + d * (c[1] + d * (c[2] + d * (c[3] + d * (c[4] + d * c[5]))))
+                g = _value(coef[t, k, m], d)
                 A[i, m, 0] += g * r0
                 A[i, m, 1] += g * r1
                 A[i, m, 2] += g * r2
@@ -114,9 +123,9 @@ def contract(x, R, slot_type, coef, lo, step):
 def contract_grad(x, R, slot_type, coef, lo, step, gA):
     """(dL/dx (nat, nsel), dL/dR (nat, nsel, 4)) from dL/dA (nat, M1, 4)."""
     nat, nsel = x.shape
-    nint, M = coef.shape[1], coef.shape[2]
     gx = np.empty((nat, nsel))
     gR = np.empty((nat, nsel, 4))
+    nint, M = coef.shape[1], coef.shape[2]
     for i in prange(nat):
         for j in range(nsel):
             t = slot_type[j]
@@ -125,11 +134,9 @@ def contract_grad(x, R, slot_type, coef, lo, step, gA):
             sx = s0 = s1 = s2 = s3 = 0.0
             for m in range(M):
                 c = coef[t, k, m]
-                g = c[0] + d * (c[1] + d * (c[2] + d * (c[3] + d * (c[4] + d * c[5]))))
-                dg = c[1] + d * (2.0 * c[2] + d * (3.0 * c[3] + d * (4.0 * c[4]
-                                                                     + d * 5.0 * c[5])))
                 a0, a1, a2, a3 = gA[i, m, 0], gA[i, m, 1], gA[i, m, 2], gA[i, m, 3]
-                sx += dg * (a0 * r0 + a1 * r1 + a2 * r2 + a3 * r3)
+                sx += _slope(c, d) * (a0 * r0 + a1 * r1 + a2 * r2 + a3 * r3)
+                g = _value(c, d)
                 s0 += g * a0
                 s1 += g * a1
                 s2 += g * a2

@@ -35,12 +35,29 @@ from eelt_common import setup  # noqa: E402
 
 
 def arms(cfg):
-    rnd = copy.deepcopy(cfg)
+    """The EELT arm, the random arm at the same budget and, with a [random_long] table, the
+    random arm run further (more labels an iteration, more iterations)."""
+    base = copy.deepcopy(cfg)
+    base.pop("random")
+    long = base.pop("random_long", None)
+    rnd = copy.deepcopy(base)
     rnd["eelt"].update(cfg["random"])
-    rnd.pop("random")
-    eelt = copy.deepcopy(cfg)
-    eelt.pop("random")
-    return {"EELT": eelt, "random": rnd}
+    out = {"EELT": base, "random": rnd}
+    if long is not None:
+        out["random_long"] = copy.deepcopy(rnd)
+        out["random_long"]["eelt"].update(long)
+    return out
+
+
+def labels_for_equal_error(eelt, rnd):
+    """Rows (EELT labels, EELT error, random labels first reaching that error or None, the
+    ratio) of two learning curves (labels, errors)."""
+    rows = []
+    for n, e in zip(*eelt):
+        reached = [m for m, f in zip(*rnd) if f <= e]
+        rows.append((n, e, reached[0] if reached else None,
+                     n / reached[0] if reached else None))
+    return rows
 
 
 def curve(log):
@@ -117,6 +134,14 @@ def main(argv=None):
     rows += [f"| {name} | {n} | {e:.4f} |" for name, (labels, err) in curves.items()
              for n, e in zip(labels, err)]
     text += ["## Learning curve (a-priori test error)\n", "\n".join(rows), ""]
+    if "random_long" in curves:
+        longest = max(curves["random_long"][0])
+        rows = ["| EELT labels | EELT test error | random labels to reach it | ratio |",
+                "|---|---|---|---|"]
+        for n, e, m, r in labels_for_equal_error(curves["EELT"], curves["random_long"]):
+            rows.append(f"| {n} | {e:.4f} | {m if m is not None else f'> {longest}'} | "
+                        f"{f'{r:.2f}' if r is not None else f'< {n / longest:.2f}'} |")
+        text += ["## Labels for equal test error (random_long arm)\n", "\n".join(rows), ""]
     (args.out / "closure_eelt.md").write_text("\n".join(text))
     print("\n".join(text))
 

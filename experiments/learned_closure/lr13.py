@@ -42,6 +42,24 @@ STYLE = {"nsf": ("-", "black"), "r13": ("--", "tab:orange"), "lr13": ("-", "tab:
          "kinetic": ("o", "tab:blue")}
 
 
+def load_data():
+    """(the [lr13] config table, the dataset's [data] table, the dataset's runs by split)."""
+    config = tomllib.loads((HERE / "config.toml").read_text())
+    folder = (HERE / config["dataset"]).resolve()
+    dcfg = tomllib.loads((folder / "config.toml").read_text())["data"]
+    runs = data.load_dataset(folder / dcfg["folder"])
+    return config["lr13"], dcfg, {s: [r for r in runs if r.split == s] for s in data.SPLITS}
+
+
+def shock_reference(parts):
+    """(the held-out stationary shock run, its x relative to the density midpoint, its
+    reference profiles by name)."""
+    shock = next(r for r in parts["test"] if r.problem.kind == "shock")
+    xr = shock["x"] - density_midpoint(shock["x"], shock["rho"][0],
+                                       0.5 * (shock["rho"][0][0] + shock["rho"][0][-1]))
+    return shock, xr, {k: shock[k][0] for k in ("rho", "u", "T", "sigma_xx", "q_x")}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=HERE / "out")
@@ -50,12 +68,7 @@ def main(argv=None):
                     help="time limit of the shock march (lambda_1 / sqrt(R T_1))")
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
-    config = tomllib.loads((HERE / "config.toml").read_text())
-    cfg = config["lr13"]
-    folder = (HERE / config["dataset"]).resolve()
-    dcfg = tomllib.loads((folder / "config.toml").read_text())["data"]
-    runs = data.load_dataset(folder / dcfg["folder"])
-    parts = {s: [r for r in runs if r.split == s] for s in data.SPLITS}
+    cfg, dcfg, parts = load_data()
     args.out.mkdir(parents=True, exist_ok=True)
 
     t0 = time.perf_counter()
@@ -80,10 +93,7 @@ def main(argv=None):
     print("\n".join(lines))
 
     gas = bz.Gas(omega=dcfg["omega"])
-    shock = next(r for r in parts["test"] if r.problem.kind == "shock")
-    xr = shock["x"] - density_midpoint(shock["x"], shock["rho"][0],
-                                       0.5 * (shock["rho"][0][0] + shock["rho"][0][-1]))
-    ref = {k: shock[k][0] for k in ("rho", "u", "T", "sigma_xx", "q_x")}
+    shock, xr, ref = shock_reference(parts)
     rows, profiles = [], {}
     for model in MODELS:
         t0 = time.perf_counter()

@@ -19,16 +19,14 @@ Writes out/lr13_stability.md.
 
 import argparse
 import time
-import tomllib
 import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
+from lr13 import load_data, shock_reference
 
 import boltzmann as bz
-from boltzmann.diagnostics import density_midpoint
-from closure import data
 from closure.fv import FVSolver
 from closure.metrics import profile_errors
 from closure.nn.regularisation import RegularisationNet, fit_regularisation, training_data
@@ -90,17 +88,9 @@ def main(argv=None):
     ap.add_argument("--max-time", type=float, default=40.0)
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
-    config = tomllib.loads((HERE / "config.toml").read_text())
-    cfg = config["lr13"]
-    folder = (HERE / config["dataset"]).resolve()
-    dcfg = tomllib.loads((folder / "config.toml").read_text())["data"]
-    runs = data.load_dataset(folder / dcfg["folder"])
-    parts = {s: [r for r in runs if r.split == s] for s in data.SPLITS}
+    cfg, dcfg, parts = load_data()
     train, val = training_data(parts["train"]), training_data(parts["val"])
-    shock = next(r for r in parts["test"] if r.problem.kind == "shock")
-    xr = shock["x"] - density_midpoint(shock["x"], shock["rho"][0],
-                                       0.5 * (shock["rho"][0][0] + shock["rho"][0][-1]))
-    ref = {k: shock[k][0] for k in ("rho", "u", "T", "sigma_xx", "q_x")}
+    shock, xr, ref = shock_reference(parts)
     gas = bz.Gas(omega=dcfg["omega"])
     fit = dict(width=cfg["width"], phi_max=cfg["phi_max"], epochs=cfg["epochs"], lr=cfg["lr"],
                seed=cfg["seed"], patience=cfg["patience"])
