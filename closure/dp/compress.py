@@ -73,7 +73,7 @@ class Tables:
         """InputError naming the first atom and slot whose x (nat, nsel) lies outside the
         table of its neighbour type."""
         lo, hi = self.lo[slot_type], self.hi[slot_type]
-        bad = (x < lo) | (x > hi)
+        bad = ~((x >= lo) & (x <= hi))  # NaN too
         if bad.any():
             i, j = np.argwhere(bad)[0]
             raise InputError(f"atom {i}, neighbour slot {j}: normalised s = {x[i, j]:.4g} lies "

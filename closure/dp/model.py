@@ -149,8 +149,8 @@ class DeepPot(nn.Module):
         """Tabulate the embedding nets for inference (`closure.dp.compress`): quintic pieces
         of width `step` in normalised s, covering neighbours from r_min (Angstrom) to rcut;
         returns self.  A closer neighbour raises an InputError; training, `set_statistics`
-        and `load_state_dict` need the uncompressed model (`decompress`), since the tables
-        are a snapshot of the current weights and statistics."""
+        and `load_state_dict` refuse a compressed model (`decompress` first), since the
+        tables are a snapshot of the current weights and statistics."""
         if self.descriptor != "se_e2_a":
             raise InputError(f"only se_e2_a can be compressed, not {self.descriptor!r}")
         if not 0.0 < r_min < self.rcut:
@@ -195,8 +195,18 @@ class DeepPot(nn.Module):
         grad, dstrain = torch.autograd.grad(energy, (pos, strain))
         return float(energy.detach()), -grad.numpy(), -dstrain.numpy()
 
+    def _uncompressed(self, what):
+        if self.tables is not None:
+            raise InputError(f"{what} needs the uncompressed model: decompress() it first "
+                             "(the tables are a snapshot of the weights and statistics)")
+
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        self._uncompressed("load_state_dict")
+        return super().load_state_dict(state_dict, strict, assign)
+
     def set_statistics(self, frames):
         """Descriptor normalisation per centre type from frames of (positions, types, cell)."""
+        self._uncompressed("set_statistics")
         acc = [[] for _ in self.type_map]
         with torch.no_grad():
             saved = self.davg.clone(), self.dstd.clone()

@@ -110,6 +110,9 @@ def neighbor_list(positions, types, cell, rcut, sel, pbc=True):
     no periodic images, whatever `pbc` says).
     Neighbour j of atom i sits at positions[j] + shift - positions[i]."""
     pos = np.ascontiguousarray(positions, dtype=float)
+    if not np.all(np.isfinite(pos)):
+        raise InputError(f"positions of atoms {np.flatnonzero(~np.isfinite(pos).all(1))[:5]} "
+                         "are not finite")
     types = np.ascontiguousarray(types, dtype=np.int64)
     sel = np.ascontiguousarray(sel, dtype=np.int64)
     if types.size and (types.min() < 0 or types.max() >= sel.size):
@@ -125,6 +128,8 @@ def neighbor_list(positions, types, cell, rcut, sel, pbc=True):
     if pbc:
         spacing = plane_spacings(cell)
         nbins = np.maximum(np.floor(spacing / rcut), 1).astype(np.int64)
+        while nbins.prod() > 8 * len(pos) + 8:  # a sparse box: fewer, wider bins
+            nbins = np.maximum(nbins // 2, 1)
         reach = np.ceil(rcut * nbins / spacing).astype(np.int64)
         frac = pos @ np.linalg.inv(cell)
         pw = (frac - np.floor(frac)) @ cell

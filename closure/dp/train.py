@@ -21,7 +21,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from boltzmann.errors import InputError
 from boltzmann.io import atomic_file
 
 from ..nn.modelfile import load_model, save_model
@@ -95,9 +94,7 @@ def fit(model: DeepPot, train, val, config=TrainConfig(), checkpoint=None):
     With a `checkpoint` path the state (weights, optimiser, step, best weights, history,
     frame order) is written atomically at every validation, and a later call with the same
     path, frames and config continues from it, ending where an uninterrupted run ends."""
-    if getattr(model, "tables", None) is not None:
-        raise InputError("a compressed model is for inference only: decompress() it before "
-                         "training")
+    model._uncompressed("training")
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     model.set_statistics([(f["positions"], f["types"], f.get("cell")) for f in train])

@@ -67,6 +67,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numba
 import numpy as np
 import torch
 from ase.build import bulk
@@ -280,6 +281,7 @@ def main():
                                                             "/work/deepmd-scratch"))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
     command = " ".join(shlex.quote(a) for a in [sys.executable, *sys.argv])
 
     frames = systems()

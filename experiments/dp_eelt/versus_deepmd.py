@@ -3,15 +3,18 @@
 The DP-GEN run of `run.py` (Al28Mg4, LAMMPS MEAM labels) ends with four models trained on the
 labels gathered before its last iteration.  This script trains DeePMD-kit (its se_e2_a, the
 TensorFlow CPU build of experiments/dp_benchmark/setup_deepmd.sh) on exactly those frames,
-with the same split (every tenth frame validates), network sizes, cutoffs, number of steps,
-batch size 1, learning-rate range and loss prefactors (energy, forces, virial), one model per
+with the same split (every tenth frame validates), network sizes (one embedding net per
+neighbour type: type_one_side), cutoffs, number of steps, batch size 1, learning-rate range
+and loss (energy, forces, virial; DeePMD-kit's energy and virial prefactors divided by the
+atom count, since it normalises those terms by N where we normalise by N^2), one model per
 member seed, and compares both on run.py's held-out test set (the labeler's own Langevin MD,
 regenerated with the same seed).  Same data, same budget: the ratio says whether our
 implementation learns as well as the reference implementation, which a comparison with a
 published number for another data set and budget cannot say.
 
 Differences that remain: DeePMD-kit's learning rate decays in stairs every 50 steps (ours
-continuously) and it keeps its last weights (ours those of the best validation).
+continuously), it keeps its last weights (ours those of the best validation), and ours
+refits the per-type energy bias after training.
 
     .venv/bin/python experiments/dp_eelt/versus_deepmd.py [--run out/run] [--config config.toml]
         [--deepmd-venv /work/deepmd-venv]
@@ -75,21 +78,28 @@ def write_npy(frames, folder, type_map):
     return systems
 
 
-def deepmd_input(meta, cfg_train, steps, seed, train_sys, val_sys):
+def deepmd_input(meta, cfg_train, steps, seed, train_sys, val_sys, natoms):
+    """DeePMD-kit's input.json for our TrainConfig values.  Its loss weighs the energy and
+    virial terms as pref (dE)^2 / N and pref <dW^2> / N, ours as pref (dE/N)^2 and
+    pref <(dW/N)^2>, so those prefactors are divided by N (natoms, the same in every frame)
+    to give the same loss."""
+    pe = cfg_train.get("pref_e", [0.02, 1.0])
+    pf = cfg_train.get("pref_f", [1000.0, 1.0])
     pv = cfg_train.get("pref_v", [0.0, 0.0])
     return {
         "model": {
             "type_map": meta["type_map"],
             "descriptor": {"type": "se_e2_a", "sel": meta["sel"], "rcut_smth": meta["rcut_smth"],
                            "rcut": meta["rcut"], "neuron": meta["embed"], "resnet_dt": False,
-                           "axis_neuron": meta["axis"], "seed": seed},
+                           "axis_neuron": meta["axis"], "type_one_side": True,
+                           "seed": seed},
             "fitting_net": {"neuron": meta["fit"], "resnet_dt": False, "seed": seed}},
         "learning_rate": {"type": "exp", "decay_steps": 50,
                           "start_lr": cfg_train.get("lr_start", 1e-3),
                           "stop_lr": cfg_train.get("lr_stop", 1e-5)},
-        "loss": {"type": "ener", "start_pref_e": 0.02, "limit_pref_e": 1.0,
-                 "start_pref_f": 1000.0, "limit_pref_f": 1.0,
-                 "start_pref_v": pv[0], "limit_pref_v": pv[1]},
+        "loss": {"type": "ener", "start_pref_e": pe[0] / natoms,
+                 "limit_pref_e": pe[1] / natoms, "start_pref_f": pf[0], "limit_pref_f": pf[1],
+                 "start_pref_v": pv[0] / natoms, "limit_pref_v": pv[1] / natoms},
         "training": {"training_data": {"systems": train_sys, "batch_size": 1},
                      "validation_data": {"systems": val_sys, "batch_size": 1},
                      "numb_steps": steps, "seed": seed, "disp_file": "lcurve.out",
@@ -111,6 +121,8 @@ def deepmd_rmse(venv, work, inp, test_sys):
         proc = subprocess.run([dp, "test", "-m", "frozen.pb", "-s", s, "-n", "100000"],
                               cwd=work, env=env, capture_output=True, text=True)
         text = proc.stdout + proc.stderr
+        if proc.returncode != 0:
+            raise RuntimeError(f"dp test failed:\n{text[-3000:]}")
         ne = int(re.search(r"number of test data\s*:\s*(\d+)", text).group(1))
         natoms = len(np.loadtxt(Path(s) / "type.raw"))
         e = float(re.search(r"Energy RMSE/Natoms\s*:\s*([0-9.eE+-]+)", text).group(1))
@@ -144,6 +156,11 @@ def main(argv=None):
     test = reference_md(cfg["system"], tc["temperatures"], tc["frames"], 99)
     ours = [report(m, test) for m, _ in loaded]
     steps = cfg["train"]["steps"]
+    natoms = {len(f["types"]) for f in frames}
+    if len(natoms) != 1:
+        raise RuntimeError(f"frames of different sizes {sorted(natoms)}: the prefactor "
+                           "conversion needs one atom count")
+    natoms = natoms.pop()
     theirs = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -155,8 +172,8 @@ def main(argv=None):
             work.mkdir()
             seed = cfg["eelt"].get("seed", 0) + mm["member"] + 1  # DeePMD-kit: seed > 0
             theirs.append(deepmd_rmse(args.deepmd_venv, work,
-                                      deepmd_input(meta, cfg["train"], steps, seed, tr, va),
-                                      te))
+                                      deepmd_input(meta, cfg["train"], steps, seed, tr, va,
+                                                   natoms), te))
             print(f"member {m}: ours F {ours[m]['rmse_f']:.4f}, DeePMD-kit F "
                   f"{theirs[-1][1]:.4f} eV/Angstrom", flush=True)
     of = np.array([r["rmse_f"] for r in ours])

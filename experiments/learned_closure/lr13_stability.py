@@ -9,7 +9,7 @@ dataset, omega = 0.5) to --max-time and reports whether it reached the steady st
   values): R13 itself is phi = 1, a = 0; phi scales its regularising moments, a > 0
   switches on the saturation phi m / (1 + a |m| / (p c));
 - the shipped network (`closure/models/lr13.pt`);
-- networks trained as the shipped one but with the roughness penalty
+- the shipped recipe trained again (the control), and with the roughness penalty
   (`fit_regularisation(smooth=...)`), which makes phi and a flat functions of the state;
 - a network trained without the saturation (a = 0; only phi learned).
 
@@ -29,12 +29,18 @@ from lr13 import load_data, shock_reference
 import boltzmann as bz
 from closure.fv import FVSolver
 from closure.metrics import profile_errors
-from closure.nn.regularisation import RegularisationNet, fit_regularisation, training_data
+from closure.nn.regularisation import (
+    RegularisationNet,
+    face_states,
+    fit_regularisation,
+    roughness,
+    training_data,
+)
 from closure.systems.lr13 import LearnedR13
 
 HERE = Path(__file__).resolve().parent
 CONSTANT = ((1.0, 0.0), (0.5, 0.0), (2.0, 0.0), (1.0, 0.1), (1.0, 1.0))
-SMOOTH = (0.01, 1.0)
+SMOOTH = (0.0, 0.01, 1.0)  # 0: the shipped recipe trained again (the control)
 A_OFF = -40.0  # softplus(-40) = 4e-18: no saturation in the kernel
 
 
@@ -63,6 +69,7 @@ class Unsaturated(RegularisationNet):
 
 
 def march(net, gas, mach, max_time, xr, ref):
+    """(state at the time limit, errors or None, wall seconds, the solver)."""
     problem = bz.NormalShock(mach, tol=1e-5, max_time=max_time)
     solver = FVSolver(problem, gas, LearnedR13(gas, gas.mu_ref(problem.mfp_ref), net=net))
     t0 = time.perf_counter()
@@ -73,13 +80,30 @@ def march(net, gas, mach, max_time, xr, ref):
             state = "steady"
         except bz.SolutionError as exc:
             text = str(exc)
-            if "no steady state" in text:
-                state = "moving, residual " + text.split("residual ")[1].split(" ")[0]
-                sol = solver.solution(converged=False)
-            else:
-                return f"breaks down at t = {solver.t:.1f}", None, time.perf_counter() - t0
-    return f"{state} (t = {solver.t:.1f})", profile_errors(xr, ref, sol.x, sol, window=15.0), \
-        time.perf_counter() - t0
+            if "no steady state" not in text:
+                reason = text.split(": ", 1)[-1].split(" in cell")[0]
+                return (f"breaks down at t = {solver.t:.1f}: {reason}", None,
+                        time.perf_counter() - t0, solver)
+            state = "moving, residual " + text.split("residual ")[1].split(" ")[0]
+            sol = solver.solution(converged=False)
+    return (f"{state} (t = {solver.t:.1f})", profile_errors(xr, ref, sol.x, sol, window=15.0),
+            time.perf_counter() - t0, solver)
+
+
+def complex_cells(solver):
+    """Cells whose Grad 13 characteristic speeds are complex (the hyperbolic part)."""
+    lam = solver.system.eigenvalues(solver.U)
+    return int(np.any(np.abs(lam.imag) > 1e-6 * np.abs(lam).max(axis=1, keepdims=True),
+                      axis=1).sum())
+
+
+def phi_along(net, solver, xs):
+    """phi of m_xxx at the faces nearest the points xs, on the solver's last profile."""
+    rho, u, T, p, s, q = solver.system.fields(solver.U)
+    xf = 0.5 * (solver.x[1:] + solver.x[:-1])
+    with torch.no_grad():
+        phi, _ = net.coefficients(face_states(rho, T, s, q))
+    return [float(phi[np.argmin(abs(xf - x)), 0]) for x in xs]
 
 
 def main(argv=None):
@@ -97,31 +121,47 @@ def main(argv=None):
 
     variants = [(f"constant phi = {p:g}, a = {a:g}", constant_net(p, a), None)
                 for p, a in CONSTANT]
-    variants.append(("shipped network", RegularisationNet.load(
-        Path(__file__).resolve().parents[2] / "closure" / "models" / "lr13.pt"), None))
+    shipped = RegularisationNet.load(
+        Path(__file__).resolve().parents[2] / "closure" / "models" / "lr13.pt")
+    variants.append(("shipped network", shipped, shipped.meta.get("val_loss")))
     for lam in SMOOTH:
         net, rec = fit_regularisation(train, val, smooth=lam, **fit)
-        variants.append((f"trained, roughness penalty {lam:g}", net, rec["val_loss"]))
+        name = f"trained, roughness penalty {lam:g}" if lam else "trained again, no penalty"
+        variants.append((name, net, rec["val_loss"]))
     torch.manual_seed(cfg["seed"])
     net, rec = fit_regularisation(train, val, net=Unsaturated(cfg["width"], cfg["phi_max"]),
                                   **fit)
     variants.append(("trained without saturation (a = 0)", net, rec["val_loss"]))
 
+    states = torch.as_tensor(val[0])
     lines = [f"# Learned R13 at Mach {shock.problem.mach}: stability ablation "
              f"({time.strftime('%Y-%m-%d')})", "",
              f"Command: `.venv/bin/python experiments/learned_closure/lr13_stability.py "
              f"--max-time {args.max_time:g}`", "",
-             "| variant | validation loss | state at the time limit | rho | T | sigma_xx | q_x "
-             "| wall (s) |", "|---|---|---|---|---|---|---|---|"]
+             "Roughness: `closure.nn.regularisation.roughness` on the validation faces. "
+             "Complex cells: cells of the last profile whose Grad 13 characteristic speeds "
+             "are complex.", "",
+             "| variant | validation loss | roughness | state at the time limit | rho | T | "
+             "sigma_xx | q_x | complex cells | wall (s) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for name, net, vloss in variants:
-        state, err, wall = march(net, gas, shock.problem.mach, args.max_time, xr, ref)
+        state, err, wall, solver = march(net, gas, shock.problem.mach, args.max_time, xr, ref)
         e = " | ".join(f"{err[k]:.3f}" for k in ("rho", "T", "sigma_xx", "q_x")) if err \
             else " - | - | - | -"
         v = f"{vloss:.4f}" if vloss is not None else "-"
-        lines.append(f"| {name} | {v} | {state} | {e} | {wall:.0f} |")
+        rough = float(roughness(net, states).detach())
+        cells = complex_cells(solver) if err else "-"
+        lines.append(f"| {name} | {v} | {rough:.3g} | {state} | {e} | {cells} | {wall:.0f} |")
         print(lines[-1], flush=True)
+        if net is shipped:
+            where = (-2.0, -1.5, -1.0, -0.5)
+            phis = phi_along(net, solver, where)
+            note = ", ".join(f"{p:.2f} at x = {x:g}" for x, p in zip(where, phis))
+    lines += ["", f"The shipped network's phi of m_xxx on its last profile: {note} "
+              "(lambda_1 from the density midpoint)."]
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "lr13_stability.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines[-2:]))
     print(f"written to {args.out / 'lr13_stability.md'}")
 
 

@@ -410,7 +410,9 @@ def test_compressed_model_refuses_close_neighbours_and_training():
         m.evaluate(pos, types, cell)
     frames = [{"positions": pos, "types": types, "cell": cell, "energy": 0.0,
                "forces": np.zeros_like(pos)}]
-    with pytest.raises(InputError, match="inference only"):
+    with pytest.raises(InputError, match="uncompressed"):
         fit(m, frames, frames, TrainConfig(steps=1))
+    with pytest.raises(InputError, match="uncompressed"):
+        m.load_state_dict(small_model().state_dict())
     with pytest.raises(InputError, match="r_min"):
         small_model().compress(r_min=10.0)
