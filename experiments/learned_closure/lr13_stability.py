@@ -158,7 +158,7 @@ def main(argv=None):
             phis = phi_along(net, solver, where)
             note = ", ".join(f"{p:.2f} at x = {x:g}" for x, p in zip(where, phis))
     lines += ["", f"The shipped network's phi of m_xxx on its last profile: {note} "
-              "(lambda_1 from the density midpoint)."]
+              "(x on the solver's grid, in lambda_1; the shock is held near x = 0)."]
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "lr13_stability.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines[-2:]))
