@@ -14,7 +14,7 @@ G'_m sum_c dL/dA_i[m, c] R_ij[c], without ever storing the (nat, nsel, M1) embed
 or its gradient (the bulk of the uncompressed model's memory traffic).  Forces and the virial
 (first derivatives) go through autograd as before; second derivatives do not, so a compressed
 model is for inference (MD, exploration, `report`), not training.  A neighbour outside the
-tabulated range (closer than the r_min given to `tabulate`) raises an InputError, never a
+tabulated range (closer than the r_min given to `DeepPot.compress`) raises an InputError, never a
 silent extrapolation.
 """
 

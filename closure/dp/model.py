@@ -132,16 +132,16 @@ class DeepPot(nn.Module):
             return self._fit(D, types)
         R, mask = self.environment(pos, types, nlist, shifts)
         if self.tables is not None:
-            A = TabulatedContraction.apply(R[..., 0], R, self._slot_type, self.tables) / nsel
-            D = torch.einsum("imc,ikc->imk", A, A[:, :self.axis]).reshape(nat, -1)
-            return self._fit(D, types)
-        G = torch.zeros(nat, nsel, self.embedding[0].layers[-1].out_features,
-                        dtype=pos.dtype)
-        start = 0
-        for t, n in enumerate(self.sel.tolist()):  # slots are grouped by neighbour type
-            G[:, start:start + n] = self.embedding[t](R[:, start:start + n, :1])
-            start += n
-        A = torch.einsum("inm,inc->imc", G, R) / nsel  # (nat, M1, 4)
+            A = TabulatedContraction.apply(R[..., 0], R, self._slot_type, self.tables)
+        else:
+            G = torch.zeros(nat, nsel, self.embedding[0].layers[-1].out_features,
+                            dtype=pos.dtype)
+            start = 0
+            for t, n in enumerate(self.sel.tolist()):  # slots are grouped by neighbour type
+                G[:, start:start + n] = self.embedding[t](R[:, start:start + n, :1])
+                start += n
+            A = torch.einsum("inm,inc->imc", G, R)
+        A = A / nsel  # (nat, M1, 4)
         D = torch.einsum("imc,ikc->imk", A, A[:, :self.axis]).reshape(nat, -1)
         return self._fit(D, types)
 
@@ -160,7 +160,6 @@ class DeepPot(nn.Module):
         lo = np.full(len(self.type_map), np.min(-avg / std) - step)
         hi = np.full(len(self.type_map), np.max((s_max - avg) / std) + step)
         self.tables = Tables(self.embedding, lo, hi, step)
-        self.tables.r_min = float(r_min)
         self._slot_type = np.repeat(np.arange(len(self.type_map)), self.sel.numpy())
         return self
 

@@ -45,15 +45,14 @@ def _search(pos, types, rcut, sel, offsets, nlist, counts):
 
 
 @njit(parallel=True, cache=True)
-def _search_cells(pw, wrap, types, cell, nbins, reach, rcut, sel, offsets, nlist, shifts,
-                  counts):
-    """The periodic search by a cell list in fractional coordinates: pw the positions
-    wrapped into the cell, wrap = positions - pw, nbins (3,) bins per cell vector (each at
-    least rcut wide unless there is one), reach (3,) bins to scan on each side."""
+def _search_cells(frac, pw, wrap, types, cell, nbins, reach, rcut, sel, offsets, nlist,
+                  shifts, counts):
+    """The periodic search by a cell list in fractional coordinates: frac the fractional
+    coordinates wrapped into [0, 1), pw = frac @ cell, wrap = positions - pw, nbins (3,)
+    bins per cell vector (each at least rcut wide unless there is one), reach (3,) bins to
+    scan on each side."""
     nat = pw.shape[0]
-    inv = np.linalg.inv(cell)
     na, nb, nc = nbins[0], nbins[1], nbins[2]
-    frac = pw @ inv
     bins = np.empty(nat, dtype=np.int64)
     for i in range(nat):
         ba = min(int(frac[i, 0] * na), na - 1)
@@ -132,8 +131,9 @@ def neighbor_list(positions, types, cell, rcut, sel, pbc=True):
             nbins = np.maximum(nbins // 2, 1)
         reach = np.ceil(rcut * nbins / spacing).astype(np.int64)
         frac = pos @ np.linalg.inv(cell)
-        pw = (frac - np.floor(frac)) @ cell
-        _search_cells(pw, pos - pw, types, cell, nbins, reach, float(rcut), sel, offsets,
+        frac -= np.floor(frac)
+        pw = frac @ cell
+        _search_cells(frac, pw, pos - pw, types, cell, nbins, reach, float(rcut), sel, offsets,
                       nlist, shifts, counts)
     else:
         _search(pos, types, float(rcut), sel, offsets, nlist, counts)
