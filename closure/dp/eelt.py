@@ -14,6 +14,11 @@ from .model import DeepPot
 from .train import TrainConfig, fit, load, save
 
 
+def split(records):
+    """(train, validation) of DPTrainer: every tenth record (at least one) validates."""
+    return [r for k, r in enumerate(records) if k % 10] or records, records[::10] or records[:1]
+
+
 class DPTrainer:
     """`members` DeepPots of the given hyperparameters (seeds seed + m), trained from
     scratch on all records; every tenth record (at least one) validates.  A member already
@@ -26,8 +31,7 @@ class DPTrainer:
     def train(self, records, iteration, folder):
         import torch
 
-        val = records[::10] or records[:1]
-        train = [r for k, r in enumerate(records) if k % 10] or records
+        train, val = split(records)
         models = []
         for m in range(self.members):
             path, ckpt = folder / f"model_{m}.pt", folder / f"model_{m}.ckpt"

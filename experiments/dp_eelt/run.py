@@ -30,6 +30,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from eelt_common import setup  # noqa: E402
 
+TEST_SEED = 99  # the held-out MD (versus_deepmd.py regenerates the same frames)
+
 
 def reference_md(system, temperatures, frames, seed):
     """Labeled frames of Langevin MD driven by the labeler's own calculator."""
@@ -73,7 +75,7 @@ def main(argv=None):
     run_dir = args.out / "run"
     log = run_config(cfg, run_dir)
     tc = cfg["test"]
-    test = reference_md(cfg["system"], tc["temperatures"], tc["frames"], 99)
+    test = reference_md(cfg["system"], tc["temperatures"], tc["frames"], TEST_SEED)
     rmse = [report(load(run_dir / f"iter_{e['iteration']:03d}" / "model_0.pt")[0], test)
             for e in log]
     rows = ["| iteration | T (K) | P (bar) | test RMSE E (meV/atom) | test RMSE F (eV/A) | "

@@ -35,12 +35,12 @@ from pathlib import Path
 
 import numpy as np
 
-from closure.dp.eelt import FrameStore
+from closure.dp.eelt import FrameStore, split
 from closure.dp.train import load, report
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from run import reference_md  # noqa: E402
+from run import TEST_SEED, reference_md  # noqa: E402
 
 
 def training_frames(run_dir):
@@ -150,10 +150,9 @@ def main(argv=None):
     if meta["trained_on"] != len(frames):
         raise RuntimeError(f"{models[0]} was trained on {meta['trained_on']} frames, the run "
                            f"holds {len(frames)} before {last.name}")
-    val = frames[::10] or frames[:1]
-    train = [f for k, f in enumerate(frames) if k % 10] or frames
+    train, val = split(frames)
     tc = cfg["test"]
-    test = reference_md(cfg["system"], tc["temperatures"], tc["frames"], 99)
+    test = reference_md(cfg["system"], tc["temperatures"], tc["frames"], TEST_SEED)
     ours = [report(m, test) for m, _ in loaded]
     steps = cfg["train"]["steps"]
     natoms = {len(f["types"]) for f in frames}
