@@ -13,7 +13,9 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_S32, _LO32 = np.uint64(32), np.uint64(0xFFFFFFFF)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2^-53
+_TO_HALF = 2.0 / 4294967296.0  # 2^-31: 32 bits to [0, 2)
 
 #: sum slots accumulated per cell: N, c_x, c_y, c_z, c_x^2, c_y^2, c_z^2, c_x c_y, c_x c_z,
 #: c_x |c|^2
@@ -39,32 +41,46 @@ def stream(seed, step, cell):
 def uniform(state):
     """(new state, uniform in [0, 1))."""
     state = state + _GOLDEN
-    return state, float(_mix(state) >> _S11) * _TO_UNIT
-
-
-@njit(cache=True, parallel=True)
-def move(x, c, n, dt):
-    for i in prange(n):
-        x[i] += c[i, 0] * dt
+    return state, float(np.int64(_mix(state) >> _S11)) * _TO_UNIT
 
 
 #: particle chunks of the parallel counting sort
 SORT_CHUNKS = 16
 
 
+@njit(inline="always")
+def _position(x, c, i, nmove, dt, shift, x_lo, period):
+    """Position of particle i after the move (the first nmove particles), the shift and the
+    periodic wrap into [x_lo, x_lo + period) when period > 0."""
+    xi = x[i] - shift
+    if i < nmove:
+        xi += c[i, 0] * dt
+    if period > 0.0:
+        if xi < x_lo:
+            xi += period
+        elif xi >= x_lo + period:
+            xi -= period
+    return xi
+
+
 @njit(cache=True, parallel=True)
-def sort_by_cell(x, c, n, x_lo, dx, ncell, x_out, c_out, start, shift=0.0):
-    """Counting sort of the first n particles into x_out, c_out by cell of x - shift, dropping
-    those outside [x_lo, x_lo + ncell dx); fills start (ncell + 1,) and returns the count kept.
-    Stable, and parallel over SORT_CHUNKS contiguous chunks of particles (each chunk counts
-    its cells, then scatters into its own slots of every cell)."""
+def sort_by_cell(x, c, n, x_lo, dx, ncell, x_out, c_out, start, shift=0.0, nmove=0, dt=0.0,
+                 period=0.0):
+    """Counting sort of the first n particles into x_out, c_out by cell, dropping those
+    outside [x_lo, x_lo + ncell dx); fills start (ncell + 1,) and returns the count kept.
+
+    The free flight is fused in: the first nmove particles move by c_x dt, all are shifted
+    by -shift, and with period > 0 wrapped into the periodic box [x_lo, x_lo + period) (one
+    wrap: |c_x dt| < period).  Stable, and parallel over SORT_CHUNKS contiguous chunks of
+    particles (each chunk counts its cells, then scatters into its own slots of every cell).
+    """
     nch = SORT_CHUNKS
-    idx = np.empty(n, np.int64)
+    idx = np.empty(n, np.int32)
     counts = np.zeros((nch, ncell), np.int64)
     size = (n + nch - 1) // nch
     for ch in prange(nch):
         for i in range(ch * size, min(n, (ch + 1) * size)):
-            xi = x[i] - shift
+            xi = _position(x, c, i, nmove, dt, shift, x_lo, period)
             k = -1
             if xi >= x_lo:
                 k = int((xi - x_lo) / dx)
@@ -87,11 +103,37 @@ def sort_by_cell(x, c, n, x_lo, dx, ncell, x_out, c_out, start, shift=0.0):
             if k >= 0:
                 j = counts[ch, k]
                 counts[ch, k] = j + 1
-                x_out[j] = x[i] - shift
+                x_out[j] = _position(x, c, i, nmove, dt, shift, x_lo, period)
                 c_out[j, 0] = c[i, 0]
                 c_out[j, 1] = c[i, 1]
                 c_out[j, 2] = c[i, 2]
     return start[ncell]
+
+
+@njit(inline="always")
+def bits(state):
+    """(new state, 64 random bits)."""
+    state = state + _GOLDEN
+    return state, _mix(state)
+
+
+@njit(inline="always")
+def _index(half, m):
+    """Uniform integer in [0, m) from 32 random bits (multiply-shift, bias below m / 2^32)."""
+    return np.int64((half * np.uint64(m)) >> _S32)
+
+
+@njit(inline="always")
+def _disk(state):
+    """(new state, a, b, s = a^2 + b^2): a point uniform in the unit disk, by rejection
+    from the square, 32 random bits per coordinate."""
+    while True:
+        state, z = bits(state)
+        a = float(np.int64(z >> _S32)) * _TO_HALF - 1.0
+        b = float(np.int64(z & _LO32)) * _TO_HALF - 1.0
+        s = a * a + b * b
+        if s < 1.0 and s > 0.0:
+            return state, a, b, s
 
 
 @njit(cache=True, parallel=True)
@@ -102,7 +144,11 @@ def collide(c, start, ncell, coeff, power, select, crmax, alpha, seed, step, nco
     running maximum of sigma_T c_r per cell (raised when exceeded); alpha the VSS exponent
     (1: isotropic).  Candidate pairs N (N - 1) / 2 select crmax, rounded stochastically; the
     accepted collisions of each cell are added to ncoll.  Each collision conserves momentum
-    and energy to round-off: c1' = c_m + c_r'/2, c2' = c_m - c_r'/2, |c_r'| = |c_r|."""
+    and energy to round-off: c1' = c_m + c_r'/2, c2' = c_m - c_r'/2, |c_r'| = |c_r|.
+
+    Directions without trigonometry: an isotropic unit vector from a point (a, b) uniform in
+    the unit disk, (1 - 2s, 2a sqrt(1 - s), 2b sqrt(1 - s)) [Marsaglia, Ann. Math. Stat. 43,
+    645 (1972)]; the VSS azimuth from the same point, (cos, sin) = ((a^2 - b^2)/s, 2ab/s)."""
     for k in prange(ncell):
         lo = start[k]
         m = start[k + 1] - lo
@@ -115,12 +161,16 @@ def collide(c, start, ncell, coeff, power, select, crmax, alpha, seed, step, nco
         st, r = uniform(st)
         if r < expected - npairs:
             npairs += 1
+        warm = 0.0  # a sequential pass brings the cell into cache before the random pairs
+        for i in range(lo, lo + m):
+            warm += c[i, 2]
+        if warm != warm:
+            npairs = 0
         acc = 0
         for _ in range(npairs):
-            st, r = uniform(st)
-            i = lo + int(r * m)
-            st, r = uniform(st)
-            j = lo + int(r * (m - 1))
+            st, z = bits(st)
+            i = lo + _index(z >> _S32, m)
+            j = lo + _index(z & _LO32, m - 1)
             if j >= i:
                 j += 1
             gx = c[i, 0] - c[j, 0]
@@ -144,20 +194,18 @@ def collide(c, start, ncell, coeff, power, select, crmax, alpha, seed, step, nco
                 if r * cmax >= sc:
                     continue
             acc += 1
-            st, r = uniform(st)
+            st, a, b, s = _disk(st)
             if alpha == 1.0:
-                cos_chi = 2.0 * r - 1.0
-            else:
-                cos_chi = 2.0 * r ** (1.0 / alpha) - 1.0
-            sin_chi = np.sqrt(max(0.0, 1.0 - cos_chi * cos_chi))
-            st, r = uniform(st)
-            eps = 2.0 * np.pi * r
-            ce, se = np.cos(eps), np.sin(eps)
-            if alpha == 1.0:
-                nx = g * cos_chi
-                ny = g * sin_chi * ce
-                nz = g * sin_chi * se
+                f = 2.0 * g * np.sqrt(1.0 - s)
+                nx = g * (1.0 - 2.0 * s)
+                ny = a * f
+                nz = b * f
             else:  # deflection measured from c_r [Bird 1994, eq. 2.22]
+                st, r = uniform(st)
+                cos_chi = 2.0 * r ** (1.0 / alpha) - 1.0
+                sin_chi = np.sqrt(max(0.0, 1.0 - cos_chi * cos_chi))
+                ce = (a * a - b * b) / s
+                se = 2.0 * a * b / s
                 gyz = np.sqrt(gy * gy + gz * gz)
                 if gyz > 1e-12 * g:
                     nx = cos_chi * gx + sin_chi * se * gyz

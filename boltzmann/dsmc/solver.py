@@ -183,7 +183,7 @@ class DSMC:
 
     def _advance(self, rng, seed, shift=0.0, refill=()):
         x, c, xo, co = self.buf
-        kernels.move(x, c, self.n, self.dt)
+        nmove = self.n
         xs, cs = self._inflow(rng)
         xs += [a[0] for a in refill]
         cs += [a[1] for a in refill]
@@ -200,7 +200,7 @@ class DSMC:
             c[n:n + a.size] = b
             n += a.size
         self.n = kernels.sort_by_cell(x, c, n, self.x_lo, self.dx, self.nx, xo, co,
-                                      self.start, shift)
+                                      self.start, shift, nmove, self.dt)
         self.buf = [xo, co, x, c]
         kernels.collide(co, self.start, self.nx, self.coeff, self.power, self.select,
                         self.crmax, self.molecule.alpha, seed, self.step, self.ncoll)

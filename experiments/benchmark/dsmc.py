@@ -15,21 +15,12 @@ import os
 import time
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import get_num_threads
 
 from boltzmann import Gas
 from boltzmann.dsmc import hard_sphere, kernels
 
 SPARTA_MOVES_PER_CPU_S = 6.54252e6
-
-
-@njit(cache=True, parallel=True)
-def wrap(x, n, length):
-    for i in prange(n):
-        if x[i] < 0.0:
-            x[i] += length
-        elif x[i] >= length:
-            x[i] -= length
 
 
 def numpy_step(x, c, length, dx, ncell, dt, coeff, select, crmax, rng):
@@ -95,9 +86,8 @@ def benchmark(particles, steps, ppc=100, seed=0):
 
     def numba_step(k):
         nonlocal x, c, xo, co
-        kernels.move(x, c, particles, dt)
-        wrap(x, particles, length)
-        kernels.sort_by_cell(x, c, particles, 0.0, dx, ncell, xo, co, start)
+        kernels.sort_by_cell(x, c, particles, 0.0, dx, ncell, xo, co, start, 0.0, particles,
+                             dt, length)  # move, wrap and sort
         kernels.collide(co, start, ncell, coeff, 1.0, select, crmax, 1.0, seed, k, ncoll)
         x, c, xo, co = xo, co, x, c
 
