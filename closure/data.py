@@ -27,7 +27,7 @@ attributes.  Splits are by run, never by snapshot.
 import hashlib
 import json
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import h5py
@@ -47,6 +47,8 @@ XI = np.linspace(-XI_MAX, XI_MAX, NXI)
 DXI = XI[1] - XI[0]
 FIELDS = ("rho", "u", "T", "sigma_xx", "q_x", "tau", "mfp", "coverage")
 SPLITS = ("train", "val", "test")
+#: the labelers a dataset takes by name: relaxation models and the full Boltzmann equation
+MODELS = (*bz.COLLISIONS, "spectral")
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,13 @@ class RunSpec:
     meta: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
+        if self.model == "dsmc":
+            raise InputError(f"RunSpec {self.name}: a closure dataset needs the distribution on "
+                             "a velocity grid, which DSMC does not give; use 'spectral' for "
+                             "the full Boltzmann equation")
+        if self.model not in MODELS:
+            raise InputError(f"RunSpec {self.name}: unknown model {self.model!r}; choose one "
+                             f"of {MODELS}")
         if self.split not in SPLITS:
             raise InputError(f"RunSpec {self.name}: split {self.split!r} not one of {SPLITS}")
         if not self.name.replace("_", "").replace("-", "").replace(".", "").isalnum():
@@ -106,34 +115,90 @@ def to_fluid_frame(F, v, rho, u, T):
     return conserve(out[0], out[1])
 
 
+def _fields(G, H, TG, TH, v, w, moments, tau, mfp):
+    """The snapshot arrays from the Chu components G, H (nx, nv) on the uniform x-velocity
+    grid v (quadrature weights w), the collision target TG, TH (Q = (T - F)/tau) and the
+    exact moments of the solver."""
+    rho, u, T = moments["rho"], moments["u"], moments["T"]
+    g, h = to_fluid_frame(np.stack([G, H]), v, rho, u, T)
+    tg, th = to_fluid_frame(np.stack([TG, TH]), v, rho, u, T)
+    c = (v[None, :] - u[:, None]) / np.sqrt(T)[:, None]
+    coverage = (G * w * (np.abs(c) <= XI_MAX)).sum(axis=1) / rho
+    return {"g": g, "h": h, "tg": tg, "th": th, "rho": rho, "u": u, "T": T,
+            "sigma_xx": moments["sigma_xx"], "q_x": moments["q_x"], "tau": tau, "mfp": mfp,
+            "coverage": coverage}
+
+
+def _relaxation(gas, problem, rho, T):
+    """(tau = mu/p, the dataset's mfp field) per cell."""
+    mu = gas.mu_ref(problem.mfp_ref) * T**gas.omega
+    return mu / (rho * T), MFP_FACTOR * mu / (rho * np.sqrt(T))
+
+
 def snapshot(sol: bz.Solution, model) -> dict:
     """The fluid-frame arrays of one kinetic solution (module docstring), per cell."""
     if sol.f.shape[0] != 2:
         raise InputError("dataset snapshots need the Chu-reduced 3D gas (dof = 3)")
     m = sol.moments
     rho, u, T = m["rho"], m["u"], m["T"]
-    g, h = to_fluid_frame(sol.f, sol.v, rho, u, T)
     tg_phys = np.empty_like(sol.f)
     for i in range(sol.x.size):
         target(model.code, tg_phys[0, i], tg_phys[1, i], sol.v, 3, rho[i], u[i], T[i],
                m["sigma_xx"][i], m["q_x"][i], model.prandtl)
-    tg, th = to_fluid_frame(tg_phys, sol.v, rho, u, T)
-    gas = sol.gas
-    mu = gas.mu_ref(sol.problem.mfp_ref) * T**gas.omega
-    return {"g": g, "h": h, "tg": tg, "th": th, "rho": rho, "u": u, "T": T,
-            "sigma_xx": m["sigma_xx"], "q_x": m["q_x"], "tau": mu / (rho * T),
-            "mfp": MFP_FACTOR * mu / (rho * np.sqrt(T)), "coverage": mass_inside(sol, rho, u, T)}
+    tau, mfp = _relaxation(sol.gas, sol.problem, rho, T)
+    return _fields(sol.f[0], sol.f[1], tg_phys[0], tg_phys[1], sol.v, sol.w, m, tau, mfp)
 
 
-def mass_inside(sol, rho, u, T):
-    """Fraction of each cell's mass on the kinetic grid within |xi| <= XI_MAX."""
-    c = (sol.v[None, :] - u[:, None]) / np.sqrt(T)[:, None]
-    return (sol.f[0] * sol.w * (np.abs(c) <= XI_MAX)).sum(axis=1) / rho
+def spectral_snapshot(solver) -> dict:
+    """The fluid-frame arrays of a `boltzmann.spectral.SpectralSolver`'s current state: the 3D
+    distribution Chu-reduced over (v_y, v_z), and the target tau Q(f) + f with Q the full
+    Boltzmann operator, so that the dataset's Q^ = (t^ - f^)/tau is the collision term."""
+    box, f = solver.box, solver.distribution()
+    m = box.moments(f)
+    tau, mfp = _relaxation(solver.gas, solver.problem, m["rho"], m["T"])
+    tf = f + tau[:, None, None, None] * solver.op(f)
+    _, vy, vz = box.grids
+    e = vy * vy + vz * vz
+    area = box.h * box.h
+
+    def chu(a):
+        return a.sum(axis=(-2, -1)) * area, (a * e).sum(axis=(-2, -1)) * area
+
+    (G, H), (TG, TH) = chu(f), chu(tf)
+    w = np.full(box.n, box.h)
+    return _fields(G, H, TG, TH, box.axis_x, w, m, tau, mfp)
+
+
+def _run_spectral(spec: RunSpec):
+    """A spec whose model is 'spectral' (Maxwell molecules and VHS, omega = spec.omega): the
+    fast spectral Boltzmann solver with its default velocity box, spec.nx cells (tubes and
+    waves), and collisions every k transport steps, k dt <= tau_min / 4."""
+    from boltzmann.spectral import SpectralNumerics, SpectralSolver
+
+    gas = bz.Gas(omega=spec.omega)
+    shock = spec.problem.kind == "shock"
+    num = SpectralNumerics() if shock else SpectralNumerics(nx=spec.nx)
+    solver = SpectralSolver(spec.problem, gas, num)
+    k = max(1, int(0.25 * solver.tau_min / solver.dt_cfl))
+    if k > 1:
+        solver = SpectralSolver(spec.problem, gas, replace(num, collide_every=k))
+    if shock:
+        sol = solver.run()
+        return solver, sol.x, [(sol.t, spectral_snapshot(solver))]
+    snaps = []
+    for t in sorted(spec.times or (spec.problem.t_end,)):
+        solver.run_until(t)
+        snaps.append((solver.t, spectral_snapshot(solver)))
+    return solver, solver.x, snaps
 
 
 def run_kinetic(spec: RunSpec):
     """Run the kinetic solver of a spec: (solver, x, snapshots as a list of (t, arrays));
-    x is centred at the density midpoint for a shock."""
+    x is centred at the density midpoint for a shock.  The model is a relaxation model of
+    the discrete-velocity solver ('bgk', 'shakhov', 'esbgk') or the full Boltzmann equation
+    by the fast spectral method ('spectral')."""
+    if spec.model == "spectral":
+        return _run_spectral(spec)
     gas = bz.Gas(omega=spec.omega)
     if spec.problem.boundary == "shock":  # a stationary shock: its steady state, once
         solver = bz.KineticSolver(spec.problem, gas, spec.model)
@@ -155,6 +220,7 @@ def run_record(spec: RunSpec) -> dict:
     arrays} holding what a run file holds (a picklable dict, so that labeling can happen on
     another machine)."""
     solver, x, snaps = run_kinetic(spec)
+    model = solver.op if spec.model == "spectral" else solver.model
     low = min(float(s["coverage"].min()) for _, s in snaps)
     if low < 0.999:
         warnings.warn(f"dataset run {spec.name}: only {low:.4f} of a cell's mass lies inside "
@@ -163,7 +229,7 @@ def run_record(spec: RunSpec) -> dict:
     arrays.update({key: np.stack([s[key] for _, s in snaps]) for key in snaps[0][1]})
     return {"name": spec.name, "split": spec.split, "meta": dict(spec.meta),
             "attrs": {"problem": spec.problem.to_attrs(), "gas": solver.gas.to_attrs(),
-                      "model": solver.model.to_attrs(), "numerics": {"nx": spec.nx}},
+                      "model": model.to_attrs(), "numerics": {"nx": spec.nx}},
             "arrays": arrays}
 
 

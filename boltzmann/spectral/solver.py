@@ -1,5 +1,6 @@
 """Time integration with the fast spectral collision operator: space-homogeneous relaxation,
-and a 1D-space, 3D-velocity controller for periodic waves and weak normal shocks.
+and a 1D-space, 3D-velocity controller for periodic waves, shock tubes and weak normal
+shocks.
 
     op = FastSpectral(VelocityBox(32, 7.0), omega=1.0, coeff=1.0)
     history = relax(op, f0, t_end=2.0, dt=0.05)
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import transport
-from ..boundary import fill_periodic
+from ..boundary import fill_outflow, fill_periodic
 from ..errors import InputError, SolutionError, check_positive
 from ..gas import Gas
 from ..solver import CFL_STABLE
@@ -83,7 +84,8 @@ def relax(op: FastSpectral, f0, t_end: float, dt: float, scheme: str = "rk4", ev
 class SpectralNumerics:
     """n: velocities per axis; L: box half-width (default: every state within 5 thermal
     speeds); nx or dx: cells (wave) or cell size in lambda_1 (shock); cfl: max|v_x| dt / dx of
-    transport; collide_every: transport steps per collision step; n_rho, degree: quadrature of
+    transport (nx: 16 for a wave, 100 for a tube); collide_every: transport steps per
+    collision step; n_rho, degree: quadrature of
     the operator (default n/2 and Lebedev 11); equilibrium: the equilibrium-preserving
     operator Q(f) - Q(M[f]) (twice the cost; off by default: on the flow-centred box it made
     the heat-flux relaxation of a drifting state less accurate, 0.060 against the exact 0.030
@@ -115,8 +117,10 @@ class SpectralNumerics:
 
 
 class SpectralSolver:
-    """Full-Boltzmann (VHS) solution of a 1D problem ('wave' or 'shock') on a 3D velocity grid;
-    run() returns a `ProfileSolution` (the distribution stays in `distribution()`)."""
+    """Full-Boltzmann (VHS) solution of a 1D problem ('wave', 'tube' or 'shock') on a 3D
+    velocity grid; run() returns a `ProfileSolution` (the distribution stays in
+    `distribution()`).  The box holds every state of the problem (for a tube, the two middle
+    states of the Euler solution too) to 5 thermal speeds."""
 
     def __init__(self, problem, gas: Gas = Gas(omega=1.0),
                  numerics: SpectralNumerics = SpectralNumerics()):
@@ -124,9 +128,9 @@ class SpectralSolver:
 
         if gas.dof != 3:
             raise InputError("SpectralSolver: the spectral operator needs 3D velocities (dof=3)")
-        if problem.kind not in ("wave", "shock"):
+        if problem.kind not in ("wave", "tube", "shock"):
             raise InputError(f"SpectralSolver: problem kind {problem.kind!r} not supported "
-                             "(periodic waves and normal shocks are)")
+                             "(periodic waves, shock tubes and normal shocks are)")
         num = numerics
         self.problem, self.gas, self.numerics = problem, gas, num
         self.states = states = tuple(problem.states(gas))
@@ -145,13 +149,13 @@ class SpectralSolver:
             nx = int(round(problem.length / (0.5 if num.dx is None else num.dx)))
         else:
             if num.dx is not None:
-                raise InputError("SpectralNumerics: a periodic wave takes nx, not dx")
-            nx = 16 if num.nx is None else num.nx
+                raise InputError(f"SpectralNumerics: a {problem.kind} takes nx, not dx")
+            nx = num.nx or (16 if problem.kind == "wave" else 100)
         self.nx, self.dx = nx, problem.length / nx
         self.x = problem.x_min + (np.arange(nx) + 0.5) * self.dx
         self.v = np.repeat(box.axis_x, box.n * box.n)  # flat x-velocities, sorted
         self.j0 = transport.first_nonnegative(self.v)
-        self.dt = num.cfl * self.dx / (abs(box.center) + box.L)
+        self.dt = self.dt_cfl = num.cfl * self.dx / (abs(box.center) + box.L)
         tau = min(1.0 / molecule.collision_frequency(s.rho, s.T, mu_ref) for s in states)
         if num.collide_every * self.dt > 0.5 * tau:
             raise InputError(f"SpectralSolver: collision step {num.collide_every * self.dt:.3g}"
@@ -174,6 +178,8 @@ class SpectralSolver:
     def _fill(self, f):
         if self.problem.kind == "wave":
             fill_periodic(f)
+        elif self.problem.kind == "tube":
+            fill_outflow(f)
         else:  # reservoirs at the Rankine-Hugoniot states
             ng = transport.NG
             f[0, :ng] = self.ghost_left
@@ -214,6 +220,17 @@ class SpectralSolver:
                 last = m + k >= steps
                 self._collide((0.5 if last else 1.0) * k * self.dt)
 
+    def run_until(self, t_end: float):
+        """Advance to time t_end in whole collision blocks, with the step shortened from the
+        CFL one so that the last lands on t_end."""
+        if t_end <= self.t:
+            return
+        k = self.numerics.collide_every
+        steps = k * int(np.ceil((t_end - self.t) / (k * self.dt_cfl)))
+        self.dt = (t_end - self.t) / steps
+        self.advance(steps)
+        self.t = t_end
+
     def distribution(self):
         ng, n = transport.NG, self.box.n
         return self.f[0, ng:ng + self.nx].reshape(self.nx, n, n, n)
@@ -222,8 +239,8 @@ class SpectralSolver:
         return self.box.moments(self.distribution())
 
     def run(self, t_end=None, tol=1e-4, progress=False):
-        """Advance a wave to t_end (default problem.t_end) or a shock to its steady state
-        (residual tol; translated by whole cells to stay centred); a shock that has not
+        """Advance a wave or a tube to t_end (default problem.t_end) or a shock to its steady
+        state (residual tol; translated by whole cells to stay centred); a shock that has not
         converged by problem.max_time returns with info['converged'] = False.  progress is
         accepted for the common solver interface; the run shows no bar."""
         from ..diagnostics import density_midpoint
@@ -232,12 +249,8 @@ class SpectralSolver:
 
         t0 = time.perf_counter()
         info = {}
-        if self.problem.kind == "wave":
-            t_end = self.problem.t_end if t_end is None else t_end
-            k = self.numerics.collide_every
-            steps = k * int(np.ceil(t_end / (k * self.dt)))
-            self.dt = t_end / steps
-            self.advance(steps)
+        if self.problem.kind != "shock":
+            self.run_until(self.problem.t_end if t_end is None else t_end)
         else:
             k = self.numerics.collide_every
             ng = transport.NG

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 import boltzmann as bz
+from boltzmann.errors import InputError
 from boltzmann.io import atomic_h5, open_checked
 
 from .. import data
@@ -123,11 +124,14 @@ def deviation(rollouts):
 
 
 class KineticLabeler:
-    """The kinetic solver (collision model by name: bgk, shakhov, esbgk) on the candidate
-    tubes, on `nx` cells, with snapshots at `fractions` of the end time."""
+    """The kinetic solver (collision model by name, `closure.data.MODELS`: bgk, shakhov,
+    esbgk, or spectral for the full Boltzmann equation) on the candidate tubes, on `nx`
+    cells, with snapshots at `fractions` of the end time."""
 
     def __init__(self, model="shakhov", distribution=TubeDistribution(), nx=100,
                  fractions=(0.25, 0.5, 0.75, 1.0)):
+        if model not in data.MODELS:
+            raise InputError(f"KineticLabeler: model {model!r} is not one of {data.MODELS}")
         self.model, self.distribution = model, distribution
         self.nx, self.fractions = nx, tuple(fractions)
 

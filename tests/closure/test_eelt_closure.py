@@ -63,13 +63,16 @@ def test_tiny_closure_eelt_grows_the_data_and_lowers_the_test_error(tmp_path):
 
 def test_distribution_and_store_refuse_bad_input(tmp_path):
     from boltzmann.errors import FileFormatError
-    from closure.nn.eelt import DIVERGED, RunStore, TubeDistribution, deviation
+    from closure.nn.eelt import DIVERGED, KineticLabeler, RunStore, TubeDistribution, deviation
 
     with pytest.raises(ValueError, match="Mach"):
         TubeDistribution(mach=(0.8, 2.0))
     with pytest.raises(ValueError, match="Knudsen"):
         TubeDistribution(kn=(0.0, 1.0))
     assert deviation([np.ones((2, 4, 5)), None]) == DIVERGED
+    assert KineticLabeler("spectral").model == "spectral"  # the full Boltzmann labeler
+    with pytest.raises(ValueError, match="not one of"):
+        KineticLabeler("shakov")
     (tmp_path / "bad.h5").write_bytes(b"not hdf5")
     with pytest.raises(FileFormatError, match="bad.h5"):
         RunStore().load(tmp_path / "bad.h5")
