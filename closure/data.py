@@ -41,7 +41,10 @@ from boltzmann.io import atomic_h5, write_dataset
 from boltzmann.problems import from_attrs
 
 FORMAT = "mlclosure.dataset"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: version 1 stored MFP_FACTOR mu / (rho sqrt T) as `mfp`, MFP_FACTOR^2 = 0.614 times the mean
+#: free path; its files are read with the field rescaled
+LEGACY_MFP_SCALE = {1: MFP_FACTOR**2, 2: 1.0}
 XI_MAX, NXI = 16.0, 129
 XI = np.linspace(-XI_MAX, XI_MAX, NXI)
 DXI = XI[1] - XI[0]
@@ -130,9 +133,9 @@ def _fields(G, H, TG, TH, v, w, moments, tau, mfp):
 
 
 def _relaxation(gas, problem, rho, T):
-    """(tau = mu/p, the dataset's mfp field) per cell."""
+    """(tau = mu/p, the local mean free path of `boltzmann.Gas.mean_free_path`) per cell."""
     mu = gas.mu_ref(problem.mfp_ref) * T**gas.omega
-    return mu / (rho * T), MFP_FACTOR * mu / (rho * np.sqrt(T))
+    return mu / (rho * T), mu / (MFP_FACTOR * rho * np.sqrt(T))
 
 
 def snapshot(sol: bz.Solution, model) -> dict:
@@ -318,9 +321,10 @@ def read_record(h5, where) -> Run:
         if h5.attrs.get("format") != FORMAT:
             raise FileFormatError(f"{where}: not an {FORMAT} file "
                                   f"(format {h5.attrs.get('format')!r})")
-        if int(h5.attrs.get("format_version", -1)) != FORMAT_VERSION:
-            raise FileFormatError(f"{where}: format version "
-                                  f"{h5.attrs.get('format_version')} != {FORMAT_VERSION}")
+        version = int(h5.attrs.get("format_version", -1))
+        if version not in LEGACY_MFP_SCALE:
+            raise FileFormatError(f"{where}: format version {h5.attrs.get('format_version')} "
+                                  f"is not one of {sorted(LEGACY_MFP_SCALE)}")
         if json.loads(h5.attrs["xi"]) != [XI_MAX, NXI]:
             raise FileFormatError(f"{where}: fluid-frame grid {h5.attrs['xi']} differs "
                                   f"from this version's [{XI_MAX}, {NXI}]")
@@ -328,6 +332,7 @@ def read_record(h5, where) -> Run:
         if missing:
             raise FileFormatError(f"{where}: missing datasets {missing}")
         arrays = {k: h5[k][()] for k in h5 if isinstance(h5[k], h5py.Dataset)}
+        arrays["mfp"] = arrays["mfp"] / LEGACY_MFP_SCALE[version]
         attrs = {g: dict(h5[g].attrs) for g in ("problem", "gas", "model", "numerics")}
         name, split = str(h5.attrs["name"]), str(h5.attrs["split"])
         meta = json.loads(h5.attrs.get("meta", "{}"))

@@ -10,12 +10,17 @@ import numpy as np
 import torch
 from torch import nn
 
+from boltzmann.gas import MFP_FACTOR
+
 from .closure_net import ClosureNet, target_names
 from .ensemble import ClosureEnsemble
 from .modelfile import load_model, save_model
 from .moments import MomentAutoencoder
 
 KIND = "learned_closure"
+#: `mfp_scale` of models trained on version-1 datasets, whose `mfp` field was MFP_FACTOR^2
+#: times the mean free path (`closure.data.LEGACY_MFP_SCALE`); their files lack the key
+LEGACY_MFP_SCALE = MFP_FACTOR**2
 #: per moment k, the learned targets in this order (`closure_net.target_names`)
 PER_MOMENT = 6
 
@@ -24,7 +29,9 @@ class LearnedClosure(nn.Module):
     """ae: MomentAutoencoder (K moments, grad=True keeps sigma^ and q^ among them);
     ensemble: ClosureEnsemble on its moments; production: s (K,) with
     tau P_k = s_k q^ - W_k (`closure_net.relaxation_production`); meta: JSON-able
-    hyperparameters and provenance (collision model, Prandtl number, data hash, ...)."""
+    hyperparameters and provenance (collision model, Prandtl number, data hash, ...), and
+    mfp_scale, the ratio of the Knudsen input's length to the mean free path (1 unless
+    the model was trained on a version-1 dataset)."""
 
     def __init__(self, ae: MomentAutoencoder, ensemble: ClosureEnsemble, production, meta):
         super().__init__()
@@ -36,7 +43,7 @@ class LearnedClosure(nn.Module):
         self.register_buffer("production", torch.as_tensor(np.asarray(production, float)))
         for name in ("low", "high", "std"):
             self.register_buffer(name, torch.as_tensor(getattr(ensemble, name)))
-        self.meta = dict(meta)
+        self.meta = {"mfp_scale": 1.0, **meta}
         self.double()
 
     @property
@@ -78,6 +85,7 @@ class LearnedClosure(nn.Module):
         ens = ClosureEnsemble(nets, np.zeros(K + 1), np.zeros(K + 1), np.ones(K + 1))
         hyper = ("K", "ae_width", "ae_depth", "width", "depth", "members", "targets",
                  "kind", "version")
+        meta = {"mfp_scale": LEGACY_MFP_SCALE, **meta}
         model = cls(ae, ens, np.zeros(K), {k: v for k, v in meta.items() if k not in hyper})
         model.load_state_dict(state)
         return model

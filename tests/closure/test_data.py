@@ -70,6 +70,26 @@ def test_dataset_moments_and_splits(folder):
     assert np.all(s["tau"] > 0) and np.all(s["coverage"] > 0.999)
 
 
+def test_mfp_is_the_toolkit_mean_free_path_and_version_1_files_are_rescaled(folder, tmp_path):
+    """The mfp field is `Gas.mean_free_path` at each cell; a version-1 file, which stored
+    MFP_FACTOR^2 times it, reads back with the same field."""
+    out, specs = folder
+    run = data.read_run(out / "sod.h5")
+    gas = bz.Gas()
+    expect = gas.mean_free_path(run["rho"], run["T"], gas.mu_ref(specs[0].problem.mfp_ref))
+    np.testing.assert_allclose(run["mfp"], expect, rtol=1e-12)
+    old = tmp_path / "v1.h5"
+    old.write_bytes((out / "sod.h5").read_bytes())
+    with h5py.File(old, "r+") as h5:
+        h5.attrs["format_version"] = 1
+        h5["mfp"][...] = h5["mfp"][()] * bz.gas.MFP_FACTOR**2
+    np.testing.assert_allclose(data.read_run(old)["mfp"], run["mfp"], rtol=1e-12)
+    with h5py.File(old, "r+") as h5:
+        h5.attrs["format_version"] = 7
+    with pytest.raises(bz.FileFormatError, match="version 7"):
+        data.read_run(old)
+
+
 def test_build_resumes_and_refuses_bad_files(folder, tmp_path):
     """A rebuild skips valid run files, rewrites a corrupt one, and the reader refuses
     foreign or truncated files with the path in the message."""

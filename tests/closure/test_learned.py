@@ -56,6 +56,7 @@ def test_model_file_round_trip_and_refusals(tmp_path):
     np.testing.assert_array_equal(back.evaluator()(W, kn), lc.evaluator()(W, kn))
     np.testing.assert_array_equal(back.production.numpy(), lc.production.numpy())
     assert back.meta["collision_model"] == "shakhov"
+    assert lc.meta["mfp_scale"] == back.meta["mfp_scale"] == 1.0  # trained on the true mfp
     blob = Path(path).read_bytes()
     (tmp_path / "cut.pt").write_bytes(blob[: len(blob) // 2])
     with pytest.raises(FileFormatError, match="corrupt"):
@@ -189,6 +190,8 @@ def test_the_shipped_default_model_loads_and_is_exact_at_equilibrium():
     lc = default_closure()
     assert DEFAULT_MODEL.is_file() and lc.meta["collision_model"] == "shakhov"
     assert lc.K >= 2 and len(lc.nets) >= 1 and len(lc.meta["data_hash"]) == 16
+    # trained on a version-1 dataset: its Knudsen input keeps that dataset's length scale
+    assert lc.meta["mfp_scale"] == pytest.approx(0.6136, abs=1e-4)
     n0 = lc.nets[0]
     out = lc.evaluator()(np.zeros((3, lc.K)), np.array([-5.0, -2.0, 0.0]))
     np.testing.assert_allclose(out, np.repeat(n0.equilibrium.numpy()[None], 3, axis=0),
