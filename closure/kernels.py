@@ -25,7 +25,7 @@ from numba import njit
 
 from boltzmann.boundary import outflow_state
 
-EULER, NSF, GRAD13, R13, LR13 = 0, 1, 2, 3, 4
+EULER, NSF, GRAD13, R13, LR13, LR13F = 0, 1, 2, 3, 4, 5
 # no nnan/ninf: a NaN must survive to the domain check
 FAST = {"reassoc", "contract", "arcp"}
 NG = 2
@@ -190,7 +190,10 @@ def dissipative_flux(code, Ug, dx, par, F, W):
             D = -12.0 * mu / (th * th * np.sqrt(th)) * (
                 W[3, c + 1] * tr * np.sqrt(tr) - W[3, c] * tl * np.sqrt(tl)) / dx
             R = R + D / 3.0
-            if code == LR13:
+            if code == LR13F:
+                m = m * par[LR13_PAR + f]
+                R = R * par[LR13_PAR + ng - 2 * NG + 1 + f]
+            elif code == LR13:
                 pf = 0.5 * (W[4, c] + W[4, c + 1]) * th
                 cf = np.sqrt(th)
                 m, R = regularised(par, 0.5 * (W[5, c] + W[5, c + 1]) / pf,
@@ -371,6 +374,8 @@ def diffusivity_coefficient(code, par):
         return 4.0
     if code == LR13:
         return 4.0 * par[LR13_PAR]
+    if code == LR13F:
+        return 4.0 * max(1.0, par[LR13_PAR:].max())
     return 0.0
 
 

@@ -38,3 +38,39 @@ class LearnedR13(R13):
     @property
     def par(self):
         return np.concatenate([super().par, self._packed])
+
+    def multipliers(self, Ug, dx):
+        """K (2, n + 1): the factors by which the network scales R13's m_xxx and
+        R_xx + Delta/3 at each face of the ghosted state Ug (1 where R13's term is 0)."""
+        plain = face_fluxes(R13(self.gas, self.mu_ref, self.prandtl), Ug, dx)
+        learned = face_fluxes(self, Ug, dx)
+        return np.stack([np.divide(b, a, out=np.ones_like(a), where=a != 0.0)
+                         for a, b in zip(plain, learned)])
+
+
+def face_fluxes(system, Ug, dx):
+    """R13's two regularising moments as `system` closes them, m_xxx and R_xx + Delta/3 at
+    the n + 1 faces of the ghosted state Ug (nvar, n + 2 NG)."""
+    nvar, ng = Ug.shape
+    F = np.zeros((nvar, ng - 2 * kernels.NG + 1))
+    kernels.dissipative_flux(system.code, Ug, dx, system.par, F, np.empty((7, ng)))
+    u = Ug[1] / Ug[0]
+    c = np.arange(F.shape[1]) + 1  # face f lies between Ug cells f + 1 and f + 2
+    return F[3], F[4] - (u[c] + u[c + 1]) * F[3]
+
+
+class FrozenR13(R13):
+    """R13 with its regularising moments scaled by fixed per-face multipliers K (2, n + 1)
+    (m_xxx, then R_xx + Delta/3): the learned R13 with its network's coefficients frozen at
+    one state (`LearnedR13.multipliers`), for fixed-point studies of its steady shock."""
+
+    name = "lr13-frozen"
+    code = kernels.LR13F
+
+    def __init__(self, gas, mu_ref, K, prandtl=2.0 / 3.0):
+        super().__init__(gas, mu_ref, prandtl)
+        self.K = np.asarray(K, dtype=float)
+
+    @property
+    def par(self):
+        return np.concatenate([super().par, self.K.ravel()])

@@ -153,3 +153,31 @@ def test_training_terms_are_the_solvers_r13_terms():
     # round-off of the kernel's conserved-variable round trip and differences
     np.testing.assert_allclose(F[3], m[faces], rtol=1e-12, atol=1e-12 * np.abs(m).max())
     np.testing.assert_allclose(F[4], energy, rtol=1e-12, atol=1e-12 * np.abs(energy).max())
+
+
+def test_frozen_multipliers_reproduce_the_learned_and_r13_right_hand_sides():
+    """FrozenR13 with the network's multipliers at a state has the learned R13's right-hand
+    side at that state (to round-off), and with multipliers 1 it is R13."""
+    from closure.systems.lr13 import FrozenR13
+
+    gas = bz.Gas()
+    tube = bz.ShockTube.moving_shock(3.0, gas, kn=0.05)
+    mu_ref = gas.mu_ref(tube.mfp_ref)
+    s = FVSolver(tube, gas, LearnedR13(gas, mu_ref, net=_net(3)), FVNumerics(nx=60))
+    s.advance(max_steps=40)
+    U, n = s.U, s.U.shape[1]
+    Ug = np.empty((U.shape[0], n + 2 * kernels.NG))
+
+    def rhs(system):
+        kernels.fill_ghosts(system.code, U, Ug, s._bc, s._left, s._down, system.par)
+        out = np.empty_like(U)
+        kernels.rhs(system.code, Ug, s.dx, system.par, system.table, out)
+        return out
+
+    learned = rhs(s.system)
+    K = s.system.multipliers(Ug, s.dx)
+    assert K.shape == (2, n + 1) and np.ptp(K) > 0.1  # the network does vary along the tube
+    frozen = rhs(FrozenR13(gas, mu_ref, K))
+    np.testing.assert_allclose(frozen, learned, rtol=1e-10, atol=1e-10 * np.abs(learned).max())
+    np.testing.assert_array_equal(rhs(FrozenR13(gas, mu_ref, np.ones((2, n + 1)))),
+                                  rhs(R13(gas, mu_ref)))
