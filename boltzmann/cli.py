@@ -10,7 +10,8 @@
 --model dsmc runs the direct simulation Monte Carlo of the Boltzmann equation (VHS molecules
 of the given omega, VSS with --alpha) and adds the standard error of each profile
 (rho_err, ..., q_x_err) to the file; --model spectral the fast spectral Boltzmann solver
-(VHS, --nv velocities per axis, default 20; weak shocks on coarse grids, --dx default 0.5).
+(VHS, --nv velocities per axis, default 20; weak shocks on coarse grids, --dx default 0.5;
+tubes on --nx cells).
 """
 
 import argparse
@@ -190,14 +191,15 @@ def _run_dsmc(args, problem, gas):
 
 
 def _run_spectral(args, problem, gas):
-    """The fast spectral Boltzmann solver of the command line (normal shocks only here)."""
+    """The fast spectral Boltzmann solver of the command line: normal shocks, and tubes with
+    collisions every k transport steps, k dt <= tau_min / 4."""
     from .spectral import SpectralNumerics, SpectralSolver
 
-    if args.command != "shock":
-        raise InputError("--model spectral: the command line runs normal shocks; periodic "
-                         "waves through boltzmann.spectral.SpectralSolver")
-    num = SpectralNumerics(n=args.nv or 20, dx=args.dx or 0.5,
-                           cfl=0.5 if args.cfl is None else args.cfl)
+    cfl = 0.5 if args.cfl is None else args.cfl
+    if args.command == "tube":
+        num = SpectralNumerics(n=args.nv or 20, nx=args.nx, cfl=cfl, collide_every=None)
+        return SpectralSolver(problem, gas, num).run()
+    num = SpectralNumerics(n=args.nv or 20, dx=args.dx or 0.5, cfl=cfl)
     sol = SpectralSolver(problem, gas, num).run(tol=1e-4 if args.tol is None else args.tol)
     if not sol.info["converged"]:
         print(f"warning: the spectral shock did not reach the steady residual by t = "

@@ -27,7 +27,7 @@ attributes.  Splits are by run, never by snapshot.
 import hashlib
 import json
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import h5py
@@ -178,13 +178,9 @@ def _run_spectral(spec: RunSpec):
     waves), and collisions every k transport steps, k dt <= tau_min / 4."""
     from boltzmann.spectral import SpectralNumerics, SpectralSolver
 
-    gas = bz.Gas(omega=spec.omega)
     shock = spec.problem.kind == "shock"
-    num = SpectralNumerics() if shock else SpectralNumerics(nx=spec.nx)
-    solver = SpectralSolver(spec.problem, gas, num)
-    k = max(1, int(0.25 * solver.tau_min / solver.dt_cfl))
-    if k > 1:
-        solver = SpectralSolver(spec.problem, gas, replace(num, collide_every=k))
+    num = SpectralNumerics(nx=None if shock else spec.nx, collide_every=None)
+    solver = SpectralSolver(spec.problem, bz.Gas(omega=spec.omega), num)
     if shock:
         sol = solver.run()
         return solver, sol.x, [(sol.t, spectral_snapshot(solver))]

@@ -16,7 +16,7 @@ the shortest mean collision time.
 """
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -85,7 +85,7 @@ class SpectralNumerics:
     """n: velocities per axis; L: box half-width (default: every state within 5 thermal
     speeds); nx or dx: cells (wave) or cell size in lambda_1 (shock); cfl: max|v_x| dt / dx of
     transport (nx: 16 for a wave, 100 for a tube); collide_every: transport steps per
-    collision step; n_rho, degree: quadrature of
+    collision step (None: the largest k with k dt <= tau_min / 4); n_rho, degree: quadrature of
     the operator (default n/2 and Lebedev 11); equilibrium: the equilibrium-preserving
     operator Q(f) - Q(M[f]) (twice the cost; off by default: on the flow-centred box it made
     the heat-flux relaxation of a drifting state less accurate, 0.060 against the exact 0.030
@@ -96,7 +96,7 @@ class SpectralNumerics:
     nx: int | None = None
     dx: float | None = None
     cfl: float = 0.5
-    collide_every: int = 1
+    collide_every: int | None = 1
     n_rho: int | None = None
     degree: int = 11
     equilibrium: bool = False
@@ -105,7 +105,7 @@ class SpectralNumerics:
         if not 0.0 < self.cfl <= CFL_STABLE:
             raise InputError(f"SpectralNumerics: CFL number {self.cfl} cannot be stable; "
                              f"MUSCL/SSP-RK2 needs 0 < CFL <= {CFL_STABLE}")
-        if self.collide_every < 1:
+        if self.collide_every is not None and self.collide_every < 1:
             raise InputError("SpectralNumerics: collide_every must be >= 1")
         check_positive(self, "dx", optional=True)
         if self.nx is not None and self.nx < 4:
@@ -157,6 +157,9 @@ class SpectralSolver:
         self.j0 = transport.first_nonnegative(self.v)
         self.dt = self.dt_cfl = num.cfl * self.dx / (abs(box.center) + box.L)
         tau = min(1.0 / molecule.collision_frequency(s.rho, s.T, mu_ref) for s in states)
+        if num.collide_every is None:
+            num = replace(num, collide_every=max(1, int(0.25 * tau / self.dt)))
+            self.numerics = num
         if num.collide_every * self.dt > 0.5 * tau:
             raise InputError(f"SpectralSolver: collision step {num.collide_every * self.dt:.3g}"
                              f" exceeds half the mean collision time {tau:.3g}; lower "

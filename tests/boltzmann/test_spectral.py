@@ -134,3 +134,19 @@ def test_bad_input():
         SpectralSolver(PeriodicWave(kn=1e-3), Gas(omega=1.0), SpectralNumerics(n=8, nx=8))
     with pytest.raises(InputError, match="dof"):
         SpectralSolver(NormalShock(1.5), Gas(dof=1))
+
+
+def test_cli_runs_a_spectral_tube(tmp_path):
+    """The command line's spectral tube: the requested cells and end time, collision steps
+    chosen automatically (k dt <= tau_min / 4), the datasets of every solver."""
+    from boltzmann.cli import main
+    from boltzmann.io import read_solution
+
+    out = tmp_path / "t.h5"
+    assert main(["tube", "--sod", "--kn", "0.5", "--t-end", "0.05", "--model", "spectral",
+                 "--omega", "1.0", "--nx", "8", "--nv", "12", "--quiet", "--out",
+                 str(out)]) == 0
+    f = read_solution(out)
+    assert {"rho", "u", "T", "sigma_xx", "q_x"} <= set(f.data) and f.data["rho"].size == 8
+    assert f.attrs["t"] == pytest.approx(0.05)
+    assert f.params["numerics"]["collide_every"] >= 1
