@@ -192,7 +192,7 @@ def _run_dsmc(args, problem, gas):
 
 def _run_spectral(args, problem, gas):
     """The fast spectral Boltzmann solver of the command line: normal shocks, and tubes with
-    collisions every k transport steps, k dt <= tau_min / 4."""
+    collisions every k transport steps, k = max(1, floor(tau_min / (4 dt)))."""
     from .spectral import SpectralNumerics, SpectralSolver
 
     cfl = 0.5 if args.cfl is None else args.cfl

@@ -39,12 +39,13 @@ from boltzmann.errors import FileFormatError, InputError
 from boltzmann.gas import MFP_FACTOR
 from boltzmann.io import atomic_h5, write_dataset
 from boltzmann.problems import from_attrs
+from boltzmann.solver import numerics_attrs
 
 FORMAT = "mlclosure.dataset"
 FORMAT_VERSION = 2
-#: version 1 stored MFP_FACTOR mu / (rho sqrt T) as `mfp`, MFP_FACTOR^2 = 0.614 times the mean
-#: free path; its files are read with the field rescaled
-LEGACY_MFP_SCALE = {1: MFP_FACTOR**2, 2: 1.0}
+#: the `mfp` field over the mean free path, by format version: version 1 stored
+#: MFP_FACTOR mu / (rho sqrt T), 0.614 times it; its files are read with the field rescaled
+MFP_SCALE_OF_VERSION = {1: MFP_FACTOR**2, 2: 1.0}
 XI_MAX, NXI = 16.0, 129
 XI = np.linspace(-XI_MAX, XI_MAX, NXI)
 DXI = XI[1] - XI[0]
@@ -133,9 +134,9 @@ def _fields(G, H, TG, TH, v, w, moments, tau, mfp):
 
 
 def _relaxation(gas, problem, rho, T):
-    """(tau = mu/p, the local mean free path of `boltzmann.Gas.mean_free_path`) per cell."""
-    mu = gas.mu_ref(problem.mfp_ref) * T**gas.omega
-    return mu / (rho * T), mu / (MFP_FACTOR * rho * np.sqrt(T))
+    """(tau = mu/p, the local mean free path `boltzmann.Gas.mean_free_path`) per cell."""
+    mu_ref = gas.mu_ref(problem.mfp_ref)
+    return gas.viscosity(T, mu_ref) / (rho * T), gas.mean_free_path(rho, T, mu_ref)
 
 
 def snapshot(sol: bz.Solution, model) -> dict:
@@ -175,7 +176,7 @@ def spectral_snapshot(solver) -> dict:
 def _run_spectral(spec: RunSpec):
     """A spec whose model is 'spectral' (Maxwell molecules and VHS, omega = spec.omega): the
     fast spectral Boltzmann solver with its default velocity box, spec.nx cells (tubes and
-    waves), and collisions every k transport steps, k dt <= tau_min / 4."""
+    waves), and collisions every k transport steps, k = max(1, floor(tau_min / (4 dt)))."""
     from boltzmann.spectral import SpectralNumerics, SpectralSolver
 
     shock = spec.problem.kind == "shock"
@@ -228,7 +229,8 @@ def run_record(spec: RunSpec) -> dict:
     arrays.update({key: np.stack([s[key] for _, s in snaps]) for key in snaps[0][1]})
     return {"name": spec.name, "split": spec.split, "meta": dict(spec.meta),
             "attrs": {"problem": spec.problem.to_attrs(), "gas": solver.gas.to_attrs(),
-                      "model": model.to_attrs(), "numerics": {"nx": spec.nx}},
+                      "model": model.to_attrs(),
+                      "numerics": {**numerics_attrs(solver.numerics), "nx": int(x.size)}},
             "arrays": arrays}
 
 
@@ -318,9 +320,9 @@ def read_record(h5, where) -> Run:
             raise FileFormatError(f"{where}: not an {FORMAT} file "
                                   f"(format {h5.attrs.get('format')!r})")
         version = int(h5.attrs.get("format_version", -1))
-        if version not in LEGACY_MFP_SCALE:
+        if version not in MFP_SCALE_OF_VERSION:
             raise FileFormatError(f"{where}: format version {h5.attrs.get('format_version')} "
-                                  f"is not one of {sorted(LEGACY_MFP_SCALE)}")
+                                  f"is not one of {sorted(MFP_SCALE_OF_VERSION)}")
         if json.loads(h5.attrs["xi"]) != [XI_MAX, NXI]:
             raise FileFormatError(f"{where}: fluid-frame grid {h5.attrs['xi']} differs "
                                   f"from this version's [{XI_MAX}, {NXI}]")
@@ -328,7 +330,7 @@ def read_record(h5, where) -> Run:
         if missing:
             raise FileFormatError(f"{where}: missing datasets {missing}")
         arrays = {k: h5[k][()] for k in h5 if isinstance(h5[k], h5py.Dataset)}
-        arrays["mfp"] = arrays["mfp"] / LEGACY_MFP_SCALE[version]
+        arrays["mfp"] = arrays["mfp"] / MFP_SCALE_OF_VERSION[version]
         attrs = {g: dict(h5[g].attrs) for g in ("problem", "gas", "model", "numerics")}
         name, split = str(h5.attrs["name"]), str(h5.attrs["split"])
         meta = json.loads(h5.attrs.get("meta", "{}"))

@@ -129,6 +129,11 @@ class FVSolver:
         self.steps = 0
         self.dissipative_stages = 0
 
+    def ghosted(self, U=None):
+        """U (default the current state) with its NG boundary ghosts on each side,
+        (nvar, n + 2 NG)."""
+        return self._ghosts(self.U if U is None else U)
+
     def _ghosts(self, U):
         kind = self.problem.boundary
         if kind == "periodic":

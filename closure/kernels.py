@@ -9,9 +9,10 @@ function argument).  Conserved variables U have shape (nvar, n):
 
 `par` holds (gamma, c_v, mu_ref, omega, Pr); for LR13 (R13 with learned regularisation,
 `systems.lr13`) it goes on with the bound and the packed weights of its network
-(`regularised`).  The Grad-family wave-speed bound reads a table of
-the largest |Re lambda| of the flux Jacobian in the gas frame, in units of sqrt(theta), over
-sigma/p and |q|/(p sqrt(theta)) (`systems.grad13.speed_table`).
+(`regularised`); for LR13F (R13 with fixed per-face factors, `systems.lr13.FrozenR13`) with
+the n + 1 factors of m_xxx, then the n + 1 of R_xx + Delta/3.  The Grad-family wave-speed
+bound reads a table of the largest |Re lambda| of the flux Jacobian in the gas frame, in
+units of sqrt(theta), over sigma/p and |q|/(p sqrt(theta)) (`systems.grad13.speed_table`).
 
 Space: MUSCL on the conserved variables with the van Leer limiter and Rusanov's flux, plus the
 system's dissipative face flux (NSF: sigma, q; R13: the regularising moments).  Time:
@@ -169,6 +170,8 @@ def dissipative_flux(code, Ug, dx, par, F, W):
             F[1, f] += sigma
             F[2, f] += 0.5 * (ul + ur) * sigma + q
     elif code >= R13:
+        if code == LR13F and par.size != LR13_PAR + 2 * (ng - 2 * NG + 1):
+            raise ValueError("LR13F: par does not hold two factors per face of this grid")
         work = np.empty(lr13_work(par) if code == LR13 else 1)
         for c in range(ng):
             rho, u, T, p, s, q = _grad_fields(Ug, c)

@@ -60,6 +60,8 @@ def _position(x, c, i, nmove, dt, shift, x_lo, period):
             xi += period
         elif xi >= x_lo + period:
             xi -= period
+        if xi >= x_lo + period:  # x_lo - (less than an ulp) + period rounds up to the end
+            xi = x_lo
     return xi
 
 
@@ -161,7 +163,10 @@ def collide(c, start, ncell, coeff, power, select, crmax, alpha, seed, step, nco
         st, r = uniform(st)
         if r < expected - npairs:
             npairs += 1
-        warm = 0.0  # a sequential pass brings the cell into cache before the random pairs
+        # a sequential pass brings the cell into cache before the random pairs; its sum is
+        # used (a NaN cell skips its collisions: the solver's checks report the NaN) so that
+        # the compiler cannot drop the pass
+        warm = 0.0
         for i in range(lo, lo + m):
             warm += c[i, 2]
         if warm != warm:

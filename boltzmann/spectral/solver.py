@@ -83,9 +83,9 @@ def relax(op: FastSpectral, f0, t_end: float, dt: float, scheme: str = "rk4", ev
 @dataclass(frozen=True)
 class SpectralNumerics:
     """n: velocities per axis; L: box half-width (default: every state within 5 thermal
-    speeds); nx or dx: cells (wave) or cell size in lambda_1 (shock); cfl: max|v_x| dt / dx of
-    transport (nx: 16 for a wave, 100 for a tube); collide_every: transport steps per
-    collision step (None: the largest k with k dt <= tau_min / 4); n_rho, degree: quadrature of
+    speeds); nx or dx: cells (wave, tube; default 16 and 100) or cell size in lambda_1
+    (shock); cfl: max|v_x| dt / dx of transport; collide_every: transport steps per
+    collision step (None: max(1, floor(tau_min / (4 dt)))); n_rho, degree: quadrature of
     the operator (default n/2 and Lebedev 11); equilibrium: the equilibrium-preserving
     operator Q(f) - Q(M[f]) (twice the cost; off by default: on the flow-centred box it made
     the heat-flux relaxation of a drifting state less accurate, 0.060 against the exact 0.030

@@ -25,6 +25,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from boltzmann.errors import InputError
+
 from ..data import DXI, XI, fluid_frame
 from ..moment_equations import frame_moments
 from .moments import EQUILIBRIUM, GRAD_EVEN, GRAD_ODD
@@ -70,6 +72,20 @@ def closure_targets(ae, f):
 #: collision models whose target is affine in q^ in the fluid frame: t^ = M + q^ S(xi), with
 #: S = M (1 - Pr) xi (xi^2 - 3, xi^2 - 1) / 5 for (g^, h^) [Shakhov 1968; Chu-reduced]
 RELAXATION_MODELS = ("bgk", "shakhov")
+
+
+def production_model(labels, omega):
+    """The relaxation model whose exact production the closed system uses for kinetic labels
+    of the collision model `labels`: bgk and shakhov their own; 'spectral' (the Boltzmann
+    equation) Shakhov's, which equals it for Maxwell molecules (omega = 1): the stress relaxes
+    at p/mu and the heat flux at (2/3) p/mu [Truesdell & Muncaster 1980], exactly for the
+    moments sigma^ and q^, not for other learned moments.  Others raise InputError."""
+    if labels in RELAXATION_MODELS:
+        return labels
+    if labels == "spectral" and omega == 1.0:
+        return "shakhov"
+    raise InputError(f"labels of {labels!r} (omega = {omega}) have no exact production affine "
+                     f"in the moments; use {RELAXATION_MODELS} or 'spectral' with omega = 1")
 
 
 def relaxation_production(ae, model="shakhov", prandtl=2.0 / 3.0):
@@ -159,13 +175,16 @@ def log_knudsen(mfp, rho, T, spacing):
     return np.log10(np.maximum(mfp * d, KN_FLOOR))
 
 
-def local_knudsen(run):
-    """`log_knudsen` per snapshot and cell of a dataset run, shape (ns, nx)."""
-    return np.array([log_knudsen(run["mfp"][s], run["rho"][s], run["T"][s], run["x"])
-                     for s in range(run["rho"].shape[0])])
+def local_knudsen(run, mfp_scale=1.0):
+    """`log_knudsen` per snapshot and cell of a dataset run, shape (ns, nx), with the mean
+    free path times mfp_scale (a model's `meta['mfp_scale']`)."""
+    return np.array([log_knudsen(mfp_scale * run["mfp"][s], run["rho"][s], run["T"][s],
+                                 run["x"]) for s in range(run["rho"].shape[0])])
 
 
-def closure_inputs(runs):
+def closure_inputs(runs, mfp_scale=1.0):
     """(f (N, 2, NXI), log10 Kn (N,)) of every cell of every snapshot of `runs`: the
-    training and test pairs of the closure networks."""
-    return fluid_frame(runs), np.concatenate([local_knudsen(r).ravel() for r in runs])
+    training and test pairs of the closure networks (mfp_scale: `local_knudsen`; evaluate a
+    LearnedClosure with its own, `closure.meta['mfp_scale']`)."""
+    return fluid_frame(runs), np.concatenate([local_knudsen(r, mfp_scale).ravel()
+                                              for r in runs])

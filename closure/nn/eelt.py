@@ -20,7 +20,7 @@ from boltzmann.io import atomic_h5, open_checked
 
 from .. import data
 from ..fv import FVNumerics
-from .closure_net import closure_inputs, closure_targets
+from .closure_net import closure_inputs, closure_targets, production_model
 from .ensemble import ClosureEnsemble
 from .learned import LearnedClosure, assemble
 from .moments import MomentAutoencoder
@@ -201,7 +201,7 @@ def a_priori_error(closure, runs):
     """The ensemble-mean closure targets against the exact ones over every cell of `runs`:
     per target the L2 error over its L2 variation about its mean, averaged over the
     targets that vary (the cheap test error logged at each iteration)."""
-    f, kn = closure_inputs(runs)
+    f, kn = closure_inputs(runs, closure.meta.get("mfp_scale", 1.0))
     with torch.no_grad():
         exact = closure_targets(closure.ae, torch.as_tensor(f)).numpy()
         W = closure.ae.encode(torch.as_tensor(f)).numpy()
@@ -231,6 +231,7 @@ def build(config, run_dir, executor=None):
     ex, lab = config.get("explore", {}), config.get("label", {})
     fractions = tuple(ex.get("fractions", (0.25, 0.5, 0.75, 1.0)))
     labeler = KineticLabeler(lab.get("model", "shakhov"), dist, lab.get("nx", 100), fractions)
+    production = production_model(labeler.model, dist.omega)  # refused before any labeling
     eelt_cfg = EELTConfig(**config.get("eelt", {}))
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -256,8 +257,8 @@ def build(config, run_dir, executor=None):
     def tester(closure):
         return {"a_priori": a_priori_error(closure, test_runs)} if test_runs else {}
 
-    trainer = ClosureTrainer(**config.get("train", {}), model=labeler.model,
-                             seed=eelt_cfg.seed)
+    trainer = ClosureTrainer(**config.get("train", {}), seed=eelt_cfg.seed,
+                             model=production)
     explorer = TubeExplorer(dist, ex.get("per_iteration", 8), ex.get("nx", 100), fractions,
                             seed=eelt_cfg.seed)
     return EELT(trainer, explorer, DisagreementExaminer(), labeler, store, run_dir, initial,

@@ -10,17 +10,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from boltzmann.gas import MFP_FACTOR
-
+from ..data import MFP_SCALE_OF_VERSION
 from .closure_net import ClosureNet, target_names
 from .ensemble import ClosureEnsemble
 from .modelfile import load_model, save_model
 from .moments import MomentAutoencoder
 
 KIND = "learned_closure"
-#: `mfp_scale` of models trained on version-1 datasets, whose `mfp` field was MFP_FACTOR^2
-#: times the mean free path (`closure.data.LEGACY_MFP_SCALE`); their files lack the key
-LEGACY_MFP_SCALE = MFP_FACTOR**2
+#: `mfp_scale` of models trained on version-1 datasets (their files lack the key)
+LEGACY_MFP_SCALE = MFP_SCALE_OF_VERSION[1]
 #: per moment k, the learned targets in this order (`closure_net.target_names`)
 PER_MOMENT = 6
 

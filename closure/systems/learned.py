@@ -17,8 +17,6 @@ import warnings
 
 import numpy as np
 
-from boltzmann.gas import MFP_FACTOR
-
 from ..nn.closure_net import log_knudsen
 from ..nn.ensemble import EnvelopeWarning
 from .base import MomentSystem
@@ -75,7 +73,7 @@ class LearnedSystem(MomentSystem):
     def log_knudsen(self, rho, T, dx):
         """log10 of the gradient Knudsen number per cell, as in the training data: the mean
         free path of `boltzmann.Gas.mean_free_path` times the closure's mfp_scale."""
-        mfp = self.viscosity(T) / (MFP_FACTOR * rho * np.sqrt(T))
+        mfp = self.gas.mean_free_path(rho, T, self.mu_ref)
         return log_knudsen(self.mfp_scale * mfp, rho, T, dx)
 
     def closure_terms(self, U, dx):

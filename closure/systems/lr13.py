@@ -4,6 +4,9 @@ scaled and saturated by the network (phi m / (1 + a |m|), 0 < phi < phi_max, a >
 evaluated inside the numba kernels from the packed weights in `par`
 (`closure.kernels.regularised`).
 
+`FrozenR13` is R13 with the network's factors frozen at one state (fixed per face), for
+fixed-point studies of the steady shock (experiments/learned_closure/lr13_frozen.py).
+
 Mass, momentum and energy stay in conservation form (the network only touches the fluxes of
 the two non-conserved moments), so they are conserved exactly; the explicit diffusion bound
 is R13's times phi_max.
@@ -41,7 +44,8 @@ class LearnedR13(R13):
 
     def multipliers(self, Ug, dx):
         """K (2, n + 1): the factors by which the network scales R13's m_xxx and
-        R_xx + Delta/3 at each face of the ghosted state Ug (1 where R13's term is 0)."""
+        R_xx + Delta/3 at each face of the ghosted state Ug (1 where R13's term is 0: those
+        faces carry no regularising flux at this state, whatever the factor)."""
         plain = face_fluxes(R13(self.gas, self.mu_ref, self.prandtl), Ug, dx)
         learned = face_fluxes(self, Ug, dx)
         return np.stack([np.divide(b, a, out=np.ones_like(a), where=a != 0.0)
@@ -70,6 +74,8 @@ class FrozenR13(R13):
     def __init__(self, gas, mu_ref, K, prandtl=2.0 / 3.0):
         super().__init__(gas, mu_ref, prandtl)
         self.K = np.asarray(K, dtype=float)
+        if self.K.ndim != 2 or self.K.shape[0] != 2:
+            raise ValueError(f"FrozenR13: K has shape {self.K.shape}, not (2, faces)")
 
     @property
     def par(self):

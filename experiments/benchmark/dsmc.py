@@ -84,14 +84,22 @@ def benchmark(particles, steps, ppc=100, seed=0):
     crmax = crmax0.copy()
     ncoll = np.zeros(ncell, np.int64)
 
+    parts = {"sort": 0.0, "collide": 0.0}
+
     def numba_step(k):
         nonlocal x, c, xo, co
-        kernels.sort_by_cell(x, c, particles, 0.0, dx, ncell, xo, co, start, 0.0, particles,
-                             dt, length)  # move, wrap and sort
+        t0 = time.perf_counter()
+        kept = kernels.sort_by_cell(x, c, particles, 0.0, dx, ncell, xo, co, start, 0.0,
+                                    particles, dt, length)  # move, wrap and sort
+        assert kept == particles, "the periodic box lost particles"
+        t1 = time.perf_counter()
         kernels.collide(co, start, ncell, coeff, 1.0, select, crmax, 1.0, seed, k, ncoll)
+        parts["sort"] += t1 - t0
+        parts["collide"] += time.perf_counter() - t1
         x, c, xo, co = xo, co, x, c
 
     numba_step(0)  # compile / load the cache
+    parts.update(sort=0.0, collide=0.0)
     t0 = time.perf_counter()
     for k in range(1, steps + 1):
         numba_step(k)
@@ -110,6 +118,7 @@ def benchmark(particles, steps, ppc=100, seed=0):
     t_numpy = time.perf_counter() - t0
     return {"particles": particles, "cells": ncell, "threads": get_num_threads(),
             "numba_moves_per_s": particles * steps / t_numba,
+            "numba_ms_per_step": {k: 1e3 * v / steps for k, v in parts.items()},
             "numpy_moves_per_s": particles * nsteps_np / t_numpy,
             "collisions_per_particle_step_numba": coll_numba,
             "collisions_per_particle_step_numpy": total / (particles * nsteps_np)}
@@ -129,7 +138,9 @@ def main(argv=None):
     print(f"  collisions per particle per step: numba "
           f"{r['collisions_per_particle_step_numba']:.4f}, numpy "
           f"{r['collisions_per_particle_step_numpy']:.4f} (SPARTA bench 0.0702)")
-    print(f"  numba: {r['numba_moves_per_s']:.3e} moves/s = {per_cpu:.3e} per CPU-second")
+    print(f"  numba: {r['numba_moves_per_s']:.3e} moves/s = {per_cpu:.3e} per CPU-second; "
+          + ", ".join(f"{k} {v:.2f} ms" for k, v in r["numba_ms_per_step"].items())
+          + " per step")
     print(f"  numpy: {r['numpy_moves_per_s']:.3e} moves/s")
     print(f"  ratio numba / numpy = {ratio:.1f}")
     print(f"  per CPU-second against SPARTA's {SPARTA_MOVES_PER_CPU_S:.3e}: "

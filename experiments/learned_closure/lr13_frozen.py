@@ -22,21 +22,11 @@ from lr13 import load_data, shock_reference
 
 import boltzmann as bz
 from boltzmann.diagnostics import density_midpoint
-from closure import kernels
 from closure.fv import FVSolver
 from closure.metrics import profile_errors
 from closure.systems.lr13 import FrozenR13, LearnedR13
 
 HERE = Path(__file__).resolve().parent
-
-
-def ghosted(solver):
-    """The solver's state with its boundary ghosts, (nvar, n + 2 NG)."""
-    U = solver.U
-    Ug = np.empty((U.shape[0], U.shape[1] + 2 * kernels.NG))
-    kernels.fill_ghosts(solver.system.code, U, Ug, solver._bc, solver._left, solver._down,
-                        solver._par)
-    return Ug
 
 
 def march(solver, span, window=5.0):
@@ -74,12 +64,11 @@ def main(argv=None):
     control = FVSolver(problem, gas, learned)
     control.U = start.U.copy()
     rate = march(control, args.iterations * args.span)
-    K = learned.multipliers(ghosted(start), start.dx)
+    K = learned.multipliers(start.ghosted(), start.dx)
     r13 = FVSolver(problem, gas, FrozenR13(gas, mu_ref, np.ones_like(K)))
     r13.U = start.U.copy()
     r13_rate = march(r13, args.span)
-    solver = FVSolver(problem, gas, FrozenR13(gas, mu_ref, K))
-    solver.U = start.U.copy()
+    U, t = start.U.copy(), start.t
     lines = [f"# Learned R13 at Mach {problem.mach}: frozen-coefficient fixed point "
              f"({time.strftime('%Y-%m-%d')})", "",
              f"Command: `.venv/bin/python experiments/learned_closure/lr13_frozen.py "
@@ -95,12 +84,13 @@ def main(argv=None):
              "sigma_xx | q_x |", "|---|---|---|---|---|---|---|---|"]
     t0 = time.perf_counter()
     for it in range(args.iterations):
-        solver.system.K = K
-        solver._par = solver.system.par
+        solver = FVSolver(problem, gas, FrozenR13(gas, mu_ref, K))
+        solver.U, solver.t = U, t
         state = f"{march(solver, args.span):.2f}"
-        K_new = learned.multipliers(ghosted(solver), solver.dx)
+        K_new = learned.multipliers(solver.ghosted(), solver.dx)
         change = float(np.abs(K_new - K).max())
         K = (1.0 - args.beta) * K + args.beta * K_new
+        U, t = solver.U, solver.t
         sol = solver.solution()
         err = profile_errors(xr, ref, sol.x, sol, window=15.0)
         lines.append(f"| {it} | {state} | {change:.3f} | {position(solver):.3f} | "

@@ -63,6 +63,7 @@ def test_tiny_closure_eelt_grows_the_data_and_lowers_the_test_error(tmp_path):
 
 def test_distribution_and_store_refuse_bad_input(tmp_path):
     from boltzmann.errors import FileFormatError
+    from closure.nn.closure_net import production_model
     from closure.nn.eelt import DIVERGED, KineticLabeler, RunStore, TubeDistribution, deviation
 
     with pytest.raises(ValueError, match="Mach"):
@@ -73,6 +74,11 @@ def test_distribution_and_store_refuse_bad_input(tmp_path):
     assert KineticLabeler("spectral").model == "spectral"  # the full Boltzmann labeler
     with pytest.raises(ValueError, match="not one of"):
         KineticLabeler("shakov")
+    # the closed system's production: exact for Boltzmann labels only for Maxwell molecules
+    assert production_model("spectral", 1.0) == production_model("shakhov", 0.5) == "shakhov"
+    for labels, omega in (("spectral", 0.5), ("esbgk", 0.5)):
+        with pytest.raises(ValueError, match="no exact production"):
+            production_model(labels, omega)
     (tmp_path / "bad.h5").write_bytes(b"not hdf5")
     with pytest.raises(FileFormatError, match="bad.h5"):
         RunStore().load(tmp_path / "bad.h5")
