@@ -220,7 +220,6 @@ def run_record(spec: RunSpec) -> dict:
     arrays} holding what a run file holds (a picklable dict, so that labeling can happen on
     another machine)."""
     solver, x, snaps = run_kinetic(spec)
-    model = solver.op if spec.model == "spectral" else solver.model
     low = min(float(s["coverage"].min()) for _, s in snaps)
     if low < 0.999:
         warnings.warn(f"dataset run {spec.name}: only {low:.4f} of a cell's mass lies inside "
@@ -229,7 +228,7 @@ def run_record(spec: RunSpec) -> dict:
     arrays.update({key: np.stack([s[key] for _, s in snaps]) for key in snaps[0][1]})
     return {"name": spec.name, "split": spec.split, "meta": dict(spec.meta),
             "attrs": {"problem": spec.problem.to_attrs(), "gas": solver.gas.to_attrs(),
-                      "model": model.to_attrs(),
+                      "model": solver.model.to_attrs(),
                       "numerics": {**numerics_attrs(solver.numerics), "nx": int(x.size)}},
             "arrays": arrays}
 

@@ -38,10 +38,17 @@ def stream(seed, step, cell):
 
 
 @njit(inline="always")
+def bits(state):
+    """(new state, 64 random bits)."""
+    state = state + _GOLDEN
+    return state, _mix(state)
+
+
+@njit(inline="always")
 def uniform(state):
     """(new state, uniform in [0, 1))."""
-    state = state + _GOLDEN
-    return state, float(np.int64(_mix(state) >> _S11)) * _TO_UNIT
+    state, z = bits(state)
+    return state, float(np.int64(z >> _S11)) * _TO_UNIT
 
 
 #: particle chunks of the parallel counting sort
@@ -110,13 +117,6 @@ def sort_by_cell(x, c, n, x_lo, dx, ncell, x_out, c_out, start, shift=0.0, nmove
                 c_out[j, 1] = c[i, 1]
                 c_out[j, 2] = c[i, 2]
     return start[ncell]
-
-
-@njit(inline="always")
-def bits(state):
-    """(new state, 64 random bits)."""
-    state = state + _GOLDEN
-    return state, _mix(state)
 
 
 @njit(inline="always")

@@ -234,6 +234,11 @@ class SpectralSolver:
         self.advance(steps)
         self.t = t_end
 
+    @property
+    def model(self):
+        """The collision model: the spectral operator (`to_attrs()` like the other solvers')."""
+        return self.op
+
     def distribution(self):
         ng, n = transport.NG, self.box.n
         return self.f[0, ng:ng + self.nx].reshape(self.nx, n, n, n)

@@ -185,6 +185,6 @@ def local_knudsen(run, mfp_scale=1.0):
 def closure_inputs(runs, mfp_scale=1.0):
     """(f (N, 2, NXI), log10 Kn (N,)) of every cell of every snapshot of `runs`: the
     training and test pairs of the closure networks (mfp_scale: `local_knudsen`; evaluate a
-    LearnedClosure with its own, `closure.meta['mfp_scale']`)."""
+    LearnedClosure with its own, `LearnedClosure.mfp_scale`)."""
     return fluid_frame(runs), np.concatenate([local_knudsen(r, mfp_scale).ravel()
                                               for r in runs])

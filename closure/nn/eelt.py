@@ -201,7 +201,7 @@ def a_priori_error(closure, runs):
     """The ensemble-mean closure targets against the exact ones over every cell of `runs`:
     per target the L2 error over its L2 variation about its mean, averaged over the
     targets that vary (the cheap test error logged at each iteration)."""
-    f, kn = closure_inputs(runs, closure.meta.get("mfp_scale", 1.0))
+    f, kn = closure_inputs(runs, closure.mfp_scale)
     with torch.no_grad():
         exact = closure_targets(closure.ae, torch.as_tensor(f)).numpy()
         W = closure.ae.encode(torch.as_tensor(f)).numpy()

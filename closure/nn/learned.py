@@ -45,6 +45,11 @@ class LearnedClosure(nn.Module):
         self.double()
 
     @property
+    def mfp_scale(self):
+        """The Knudsen input's length over the mean free path (meta['mfp_scale'])."""
+        return float(self.meta["mfp_scale"])
+
+    @property
     def K(self):
         return self.ae.K
 

@@ -40,7 +40,6 @@ class LearnedSystem(MomentSystem):
         self.evaluate = closure.evaluator(members)
         self.s = closure.production.numpy().copy()
         self.speed = float(speed or 4.0)
-        self.mfp_scale = float(closure.meta.get("mfp_scale", 1.0))
         self._warned = False
 
     def from_primitive(self, rho, u, T):
@@ -74,7 +73,7 @@ class LearnedSystem(MomentSystem):
         """log10 of the gradient Knudsen number per cell, as in the training data: the mean
         free path of `boltzmann.Gas.mean_free_path` times the closure's mfp_scale."""
         mfp = self.gas.mean_free_path(rho, T, self.mu_ref)
-        return log_knudsen(self.mfp_scale * mfp, rho, T, dx)
+        return log_knudsen(self.closure.mfp_scale * mfp, rho, T, dx)
 
     def closure_terms(self, U, dx):
         """Fields and the ensemble-mean closure per cell: rho, u, T, W (K, n) and
