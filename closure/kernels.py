@@ -247,14 +247,17 @@ def lr13_work(par):
 @njit(cache=True, error_model="numpy", fastmath=FAST)
 def regularised(par, s_hat, q_hat, m, R, scale_m, scale_r, work):
     """R13's m_xxx and R = R_xx + Delta/3 at a face, scaled by the learned regularisation
-    (`closure.nn.regularisation`): phi0 m / (1 + a |m| / scale_m) with phi0 = phi_max
-    sigmoid, a = softplus of the network at (asinh s^, asinh(q^)^2): even in q^, so the
-    coefficients are invariant under reflection (q^ -> -q^), and the fluxes increase with
-    R13's gradient terms.  par[LR13_PAR:]: phi_max, width h, then the packed network;
+    (`closure.nn.regularisation`): phi0 m / (1 + a |m| / scale_m) with phi0 = phi_min +
+    (phi_max - phi_min) sigmoid, a = softplus (times the saturation switch, 0 or 1) of the
+    network at (asinh s^, asinh(q^)^2): even in q^, so the coefficients are invariant under
+    reflection (q^ -> -q^), and the fluxes increase with R13's gradient terms.
+    par[LR13_PAR:]: phi_max, width h, phi_min, saturation switch, then the packed network;
     work: `lr13_work(par)` floats."""
     phi_max = par[LR13_PAR]
     h = int(par[LR13_PAR + 1])
-    o = LR13_PAR + 2
+    phi_min = par[LR13_PAR + 2]
+    sat = par[LR13_PAR + 3]
+    o = LR13_PAR + 4
     z = work[:LR13_IN]
     y0 = work[LR13_IN:LR13_IN + LR13_OUT]
     wa = work[LR13_IN + LR13_OUT:LR13_IN + LR13_OUT + h]
@@ -262,10 +265,10 @@ def regularised(par, s_hat, q_hat, m, R, scale_m, scale_r, work):
     z[0] = np.arcsinh(min(max(s_hat, -50.0), 50.0))
     z[1] = np.arcsinh(min(max(q_hat, -50.0), 50.0)) ** 2
     _mlp(par, o, h, z, y0, wa, wb)
-    phi_m = phi_max / (1.0 + np.exp(-y0[0]))
-    phi_r = phi_max / (1.0 + np.exp(-y0[1]))
-    a_m = max(y0[2], 0.0) + np.log1p(np.exp(-abs(y0[2])))
-    a_r = max(y0[3], 0.0) + np.log1p(np.exp(-abs(y0[3])))
+    phi_m = phi_min + (phi_max - phi_min) / (1.0 + np.exp(-y0[0]))
+    phi_r = phi_min + (phi_max - phi_min) / (1.0 + np.exp(-y0[1]))
+    a_m = sat * (max(y0[2], 0.0) + np.log1p(np.exp(-abs(y0[2]))))
+    a_r = sat * (max(y0[3], 0.0) + np.log1p(np.exp(-abs(y0[3]))))
     return (phi_m * m / (1.0 + a_m * abs(m) / scale_m),
             phi_r * R / (1.0 + a_r * abs(R) / scale_r))
 
@@ -485,15 +488,31 @@ def explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1, U
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
+def admissible(code, U, cv):
+    """True when every column of U is finite with rho > 0 and T > 0."""
+    for j in range(U.shape[1]):
+        for v in range(U.shape[0]):
+            if not np.isfinite(U[v, j]):
+                return False
+        rho, _, T = primitive(code, U, j, cv)
+        if not (rho > 0.0 and T > 0.0):
+            return False
+    return True
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
 def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table, split):
-    """Up to max_steps steps towards t_end (stops early at t_end or a non-positive or NaN
-    step); returns the new time, the number of steps and of dissipative RKL2 stages.
+    """Up to max_steps steps towards t_end (stops early at t_end, at a non-positive or NaN
+    step, or at a step that leaves the domain, so the caller's check reports that time);
+    returns the new time, the number of steps and of dissipative RKL2 stages.
 
     With `split`, a step of a dissipative system is Strang-split [Strang 1968]: RKL2 over
     dt/2, the hyperbolic step over dt, RKL2 over dt/2, with dt from the CFL number alone.
     Without, the dissipative fluxes join the explicit step and dt also obeys the diffusion
     bound; its fixed points are exactly the steady states of the semi-discrete equations
-    (a split step's depend on dt and on the RKL2 stage count), so steady shocks use it."""
+    (a split step's depend on dt and on the RKL2 stage count), so steady shocks use it.
+    RKL2 is stable but not positivity-preserving: a split step that leaves the domain (steep
+    initial jumps at large Kn) is taken again unsplit, with the diffusion-bounded dt."""
     nvar, n = U.shape
     Ug = np.empty((nvar, n + 2 * NG))
     K0 = np.empty((nvar, n))
@@ -502,28 +521,39 @@ def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table, s
     U0 = np.empty((nvar, n))
     Ya = np.empty((nvar, n))
     Yb = np.empty((nvar, n))
+    Us = np.empty((nvar, n))
     dissipative = diffusivity_coefficient(code, par) > 0.0
     k = 0
     stages = 0
     while k < max_steps and t < t_end * (1.0 - 1e-14):
         dt = min(hyperbolic_dt(code, U, dx, cfl, par, table), t_end - t)
+        super_steps = split and dissipative
         if dissipative and not split:
             dt = min(dt, cfl * dissipative_dt(code, U, dx, par))
         if not dt > 0.0:
             break
-        super_steps = split and dissipative
         if super_steps:
+            Us[:] = U
             dt_fe = cfl * dissipative_dt(code, U, dx, par)
             stages += rkl2(code, U, 0.5 * dt, dt_fe, dx, bc, left, down, par, table, Ug, K0,
                            K1, Ya, Yb)
-        explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1, U0,
-                      dissipative and not split)
-        if super_steps:
+            explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1, U0,
+                          False)
             dt_fe = cfl * dissipative_dt(code, U, dx, par)
             stages += rkl2(code, U, 0.5 * dt, dt_fe, dx, bc, left, down, par, table, Ug, K0,
                            K1, Ya, Yb)
+            if not admissible(code, U, par[1]):
+                U[:] = Us
+                dt = min(dt, cfl * dissipative_dt(code, U, dx, par))
+                explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1,
+                              U0, True)
+        else:
+            explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1, U0,
+                          dissipative)
         t += dt
         k += 1
+        if not admissible(code, U, par[1]):
+            break
     return t, k, stages
 
 

@@ -9,9 +9,9 @@ local non-equilibrium state scales them at each face,
 
     m_xxx = phi_m m_R13 / (1 + a_m |m_R13| / (p c)),   R = phi_R R_R13 / (1 + a_R |R_R13| / (p T)),
 
-with 0 < phi < phi_max (sigmoid) and a >= 0 (softplus) of one network of (asinh sigma^,
-asinh(q^)^2), sigma^ = sigma/p, q^ = q/(p c), c = sqrt(T).  Why this form (a flux limiter with
-learned coefficients):
+with phi_min < phi < phi_max (sigmoid; phi_min = 0 by default) and a >= 0 (softplus, or
+a = 0 with saturate=False) of one network of (asinh sigma^, asinh(q^)^2), sigma^ = sigma/p,
+q^ = q/(p c), c = sqrt(T).  Why this form (a flux limiter with learned coefficients):
 - for a fixed state each flux is increasing in R13's gradient term, so the regularisation
   stays dissipative and the closed system well-posed; a first version whose multipliers also
   took the gradient terms and the gradient Knudsen number as inputs fitted the data a little
@@ -50,11 +50,17 @@ KIND = "r13_regularisation"
 class RegularisationNet(nn.Module):
     """The learned regularisation: `forward(state, r13)` maps the face states (N, 2) =
     (sigma^, q^) and R13's scaled terms (N, 2) = (m_xxx/(p c), R/(p T)) to the closed ones
-    (N, 2), in the same scaling."""
+    (N, 2), in the same scaling.  phi lies in (phi_min, phi_max); saturate=False fixes a = 0
+    (the network's a outputs are then unused)."""
 
-    def __init__(self, width: int = 32, phi_max: float = 3.0, meta=None):
+    def __init__(self, width: int = 32, phi_max: float = 3.0, meta=None, phi_min: float = 0.0,
+                 saturate: bool = True):
         super().__init__()
+        if not 0.0 <= phi_min < phi_max:
+            raise ValueError(f"RegularisationNet: need 0 <= phi_min < phi_max, got phi_min="
+                             f"{phi_min}, phi_max={phi_max}")
         self.width, self.phi_max = int(width), float(phi_max)
+        self.phi_min, self.saturate = float(phi_min), bool(saturate)
         self.mlp = nn.Sequential(nn.Linear(LR13_IN, width), nn.SiLU(),
                                  nn.Linear(width, width), nn.SiLU(), nn.Linear(width, LR13_OUT))
         self.meta = dict(meta or {})
@@ -67,9 +73,11 @@ class RegularisationNet(nn.Module):
         return torch.stack([z[:, 0], z[:, 1] ** 2], 1)
 
     def coefficients(self, state):
-        """phi (N, 2) in (0, phi_max) and a (N, 2) >= 0 of the face states (N, 2)."""
+        """phi (N, 2) in (phi_min, phi_max) and a (N, 2) >= 0 of the face states (N, 2)."""
         y = self.mlp(self.inputs(state))
-        return self.phi_max * torch.sigmoid(y[:, :2]), nn.functional.softplus(y[:, 2:])
+        phi = self.phi_min + (self.phi_max - self.phi_min) * torch.sigmoid(y[:, :2])
+        a = nn.functional.softplus(y[:, 2:])
+        return phi, a if self.saturate else torch.zeros_like(a)
 
     def forward(self, state, r13):
         r13 = torch.as_tensor(r13, dtype=torch.float64)
@@ -77,20 +85,23 @@ class RegularisationNet(nn.Module):
         return phi * r13 / (1.0 + a * r13.abs())
 
     def pack(self) -> np.ndarray:
-        """phi_max, width, W1, b1, W2, b2, W3, b3 flattened (the kernel's layout)."""
-        parts = [np.array([self.phi_max, self.width])]
+        """phi_max, width, phi_min, saturation switch (0 or 1), W1, b1, W2, b2, W3, b3
+        flattened (the kernel's layout)."""
+        parts = [np.array([self.phi_max, self.width, self.phi_min, float(self.saturate)])]
         for layer in (self.mlp[0], self.mlp[2], self.mlp[4]):
             parts += [layer.weight.detach().numpy().ravel(), layer.bias.detach().numpy()]
         return np.concatenate(parts)
 
     def save(self, path, **meta):
         return save_model(path, self, {"kind": KIND, "width": self.width,
-                                       "phi_max": self.phi_max, **self.meta, **meta})
+                                       "phi_max": self.phi_max, "phi_min": self.phi_min,
+                                       "saturate": self.saturate, **self.meta, **meta})
 
     @classmethod
     def load(cls, path):
         meta, state = load_model(path, KIND)
-        net = cls(meta["width"], meta["phi_max"], meta)
+        net = cls(meta["width"], meta["phi_max"], meta, meta.get("phi_min", 0.0),
+                  meta.get("saturate", True))
         net.load_state_dict(state)
         return net
 
@@ -160,14 +171,17 @@ def roughness(net, X):
 
 
 def fit_regularisation(train, val, width=32, phi_max=3.0, epochs=200, lr=3e-3, batch=1024,
-                       seed=0, patience=40, smooth=0.0, net=None, progress=None):
+                       seed=0, patience=40, smooth=0.0, net=None, progress=None,
+                       phi_min=0.0, saturate=True):
     """Train a RegularisationNet on (states, targets, R13) arrays of `training_data`; early
     stopping on the validation loss (the data term alone).  `smooth` weighs the
     `roughness` penalty on each batch; `net` is trained in place instead of a new
-    RegularisationNet(width, phi_max) (a warm start, or a subclass).  Returns (net, record)."""
+    RegularisationNet(width, phi_max, phi_min=phi_min, saturate=saturate) (a warm start, or
+    a subclass).  Returns (net, record)."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    net = RegularisationNet(width, phi_max) if net is None else net
+    if net is None:
+        net = RegularisationNet(width, phi_max, phi_min=phi_min, saturate=saturate)
     tr = [torch.as_tensor(a) for a in train]
     va = [torch.as_tensor(a) for a in val]
     opt = torch.optim.Adam(net.parameters(), lr)

@@ -14,9 +14,9 @@ from closure.nn.regularisation import RegularisationNet, fit_regularisation, rou
 from closure.systems import R13, LearnedR13
 
 
-def _net(seed=0, width=8):
+def _net(seed=0, width=8, **kw):
     torch.manual_seed(seed)
-    net = RegularisationNet(width, 3.0)
+    net = RegularisationNet(width, 3.0, **kw)
     with torch.no_grad():  # larger weights than the default init: a non-trivial network
         for p in net.parameters():
             p.mul_(3.0)
@@ -30,13 +30,17 @@ def _kernel(net, state, r13):
                      for (s, q), (m, r) in zip(state, r13)])
 
 
-def test_kernel_evaluates_the_torch_network():
+@pytest.mark.parametrize("kw", [{}, {"phi_min": 1.0}, {"phi_min": 0.5, "saturate": False}])
+def test_kernel_evaluates_the_torch_network(kw):
     rng = np.random.default_rng(0)
     state = rng.normal(size=(50, 2)) * [0.5, 2.0]
     r13 = rng.normal(size=(50, 2)) * 3.0
-    net = _net()
+    net = _net(**kw)
     with torch.no_grad():
         ref = net(state, r13).numpy()
+        phi, a = net.coefficients(state)
+    assert float(phi.min()) > kw.get("phi_min", 0.0)
+    assert kw.get("saturate", True) or float(a.abs().max()) == 0.0
     np.testing.assert_allclose(_kernel(net, state, r13), ref, rtol=1e-12, atol=1e-14)
 
 
@@ -85,6 +89,12 @@ def test_model_file_round_trip_and_refusals(tmp_path):
     path = net.save(tmp_path / "r.pt")
     back = RegularisationNet.load(path)
     np.testing.assert_array_equal(back.pack(), net.pack())
+    bounded = _net(4, phi_min=0.7, saturate=False)
+    back = RegularisationNet.load(bounded.save(tmp_path / "b.pt"))
+    assert (back.phi_min, back.saturate) == (0.7, False)
+    np.testing.assert_array_equal(back.pack(), bounded.pack())
+    with pytest.raises(ValueError, match="phi_min"):
+        RegularisationNet(8, 3.0, phi_min=3.0)
     blob = bytearray(open(path, "rb").read())
     blob[len(blob) // 2] ^= 0xFF
     bad = tmp_path / "bad.pt"
