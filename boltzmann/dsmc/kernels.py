@@ -139,8 +139,13 @@ def _disk(state):
 
 
 @njit(cache=True, parallel=True)
-def collide(c, start, ncell, coeff, power, select, crmax, alpha, seed, step, ncoll):
+def collide(c, start, ncell, coeff, power, select, crmax, alpha, seed, step, ncoll,
+            order=None):
     """No-time-counter collisions [Bird 1994, sec. 11.1] in every cell.
+
+    Cell k holds the particles start[k]:start[k+1] of c, or with `order` (an index array,
+    SPARTA-style sorting of indices instead of particles) the particles order[start[k]:
+    start[k+1]].
 
     sigma_T c_r = coeff c_r^power (VHS/VSS); select = F_N dt / V_cell; crmax (ncell,) the
     running maximum of sigma_T c_r per cell (raised when exceeded); alpha the VSS exponent
@@ -167,7 +172,10 @@ def collide(c, start, ncell, coeff, power, select, crmax, alpha, seed, step, nco
         # used (a NaN cell skips its collisions: the solver's checks report the NaN) so that
         # the compiler cannot drop the pass
         warm = 0.0
-        for i in range(lo, lo + m):
+        for p in range(lo, lo + m):
+            i = p
+            if order is not None:
+                i = order[p]
             warm += c[i, 2]
         if warm != warm:
             npairs = 0
@@ -178,6 +186,9 @@ def collide(c, start, ncell, coeff, power, select, crmax, alpha, seed, step, nco
             j = lo + _index(z & _LO32, m - 1)
             if j >= i:
                 j += 1
+            if order is not None:
+                i = order[i]
+                j = order[j]
             gx = c[i, 0] - c[j, 0]
             gy = c[i, 1] - c[j, 1]
             gz = c[i, 2] - c[j, 2]
