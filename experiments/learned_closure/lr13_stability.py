@@ -45,11 +45,13 @@ A_OFF = -40.0  # softplus(-40) = 4e-18: no saturation in the kernel
 
 
 def constant_net(phi, a, phi_max=3.0, width=8):
+    """phi: one factor for m_xxx and R, or a pair (m_xxx, R)."""
     net = RegularisationNet(width, phi_max)
+    phi = np.broadcast_to(np.asarray(phi, dtype=float), (2,))
     with torch.no_grad():
         for p in net.parameters():
             p.zero_()
-        net.mlp[4].bias[:2] = float(np.log(phi / (phi_max - phi)))
+        net.mlp[4].bias[:2] = torch.as_tensor(np.log(phi / (phi_max - phi)))
         net.mlp[4].bias[2:] = float(np.log(np.expm1(a))) if a > 0 else A_OFF
     return net
 
