@@ -5,7 +5,7 @@ import pytest
 
 import boltzmann as bz
 from boltzmann.exact import riemann_euler
-from closure.fv import FVNumerics, FVSolver
+from closure.fv import FVNumerics, FVSolver, SplitFallbackWarning
 from closure.shock_ode import nsf_shock
 
 
@@ -185,3 +185,19 @@ def test_split_step_that_leaves_the_domain_is_retaken_unsplit():
     assert sol.t == pytest.approx(tube.t_end)
     assert np.all(sol["T"] > 0.0) and np.all(sol["rho"] > 0.0)
     assert sol["T"].max() < 1.5 * tube.left.T  # no runaway heating either
+
+
+def test_r13_tube_that_breaks_down_split_is_run_again_unsplit():
+    """R13 in a Mach 5 tube at Kn = 0.1 (a training tube of experiments/learned_moments): the
+    Strang-split RKL2 run drives T negative ahead of the shock (t = 0.062); `run` warns and
+    returns the unsplit run's solution, identical to asking for it."""
+    gas = bz.Gas(omega=0.5)
+    tube = bz.ShockTube(left=bz.State(rho=3.5714285714285716, u=4.6475800154489, T=8.68),
+                        right=bz.State(rho=1.0, u=0.0, T=1.0), t_end=0.06196773353931868,
+                        kn=0.1)
+    with pytest.warns(SplitFallbackWarning, match="unsplit"):
+        sol = FVSolver(tube, gas, "r13", FVNumerics(nx=200)).run()
+    ref = FVSolver(tube, gas, "r13", FVNumerics(nx=200, super_time_stepping=False)).run()
+    assert sol.info["method"].startswith("unsplit")
+    np.testing.assert_array_equal(sol.U, ref.U)
+    assert np.all(sol["T"] > 0.0) and sol.t == pytest.approx(tube.t_end)
