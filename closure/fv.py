@@ -212,32 +212,38 @@ class FVSolver:
         self.t += dt
 
     def run(self):
-        """The problem's solution: the steady shock, or the state at t_end.  A time-accurate
-        run whose Strang-split RKL2 steps leave the domain is run again from the start with
-        the unsplit, diffusion-bounded step (with a `SplitFallbackWarning`): splitting the
-        stiff regularisation from the stiff productions breaks R13 down ahead of strong
-        shocks at Kn = 0.1-1 (9 of the 23 training tubes of experiments/learned_moments at
-        CFL 0.5), where the unsplit step runs them all; a breakdown of the unsplit run is
-        the model's and is raised."""
+        """The problem's solution: the steady shock, or the state at t_end (`run_until`)."""
         if self.problem.boundary == "shock":
             return self.run_steady()
         t_wall = time.perf_counter()
+        info = {}
+        if not self.run_until(self.problem.t_end):
+            info["method"] = "unsplit after a super-time-stepping breakdown"
+        # after a fallback the wall time includes the abandoned split run
+        return self.solution(wall_time=time.perf_counter() - t_wall, steps=self.steps, **info)
+
+    def run_until(self, t_end) -> bool:
+        """Advance time-accurately to t_end; returns False when the super-time-stepped run
+        left the domain and was run again, from the state and time of this call, with the
+        unsplit, diffusion-bounded step (with a `SplitFallbackWarning`).  Splitting the
+        stiff regularisation from the stiff productions can break R13 down ahead of strong
+        shocks at Kn = 0.1-1 where the unsplit step runs (docs/learned_closure.md); a
+        breakdown of the unsplit run is the model's and is raised."""
         split = (self.compiled and self.numerics.super_time_stepping
                  and self.system.diffusivity(self.U) is not None)
-        U0 = self.U.copy()
+        saved = (self.U.copy(), self.t, self.steps, self.dissipative_stages)
         try:
-            self.advance(self.problem.t_end)
+            self.advance(t_end)
+            return True
         except SolutionError as exc:
             if not split:
                 raise
             warnings.warn(SplitFallbackWarning(
                 f"{self.system.name}: the super-time-stepped run left the domain ({exc}); "
                 "running it again with the unsplit step"), stacklevel=2)
-            self.U, self.t, self.steps, self.dissipative_stages = U0, 0.0, 0, 0
-            self.advance(self.problem.t_end, split=False)
-            return self.solution(wall_time=time.perf_counter() - t_wall, steps=self.steps,
-                                 method="unsplit after a super-time-stepping breakdown")
-        return self.solution(wall_time=time.perf_counter() - t_wall, steps=self.steps)
+        self.U, self.t, self.steps, self.dissipative_stages = saved
+        self.advance(t_end, split=False)
+        return False
 
     def run_steady(self, span: float = 0.5):
         """March to the steady shock with the kinetic solver's driver

@@ -93,9 +93,9 @@ class RegularisationNet(nn.Module):
         return np.concatenate(parts)
 
     def save(self, path, **meta):
-        return save_model(path, self, {"kind": KIND, "width": self.width,
+        return save_model(path, self, {**self.meta, **meta, "kind": KIND, "width": self.width,
                                        "phi_max": self.phi_max, "phi_min": self.phi_min,
-                                       "saturate": self.saturate, **self.meta, **meta})
+                                       "saturate": self.saturate})
 
     @classmethod
     def load(cls, path):
@@ -182,6 +182,9 @@ def fit_regularisation(train, val, width=32, phi_max=3.0, epochs=200, lr=3e-3, b
     rng = np.random.default_rng(seed)
     if net is None:
         net = RegularisationNet(width, phi_max, phi_min=phi_min, saturate=saturate)
+    elif (phi_min, saturate) != (0.0, True):
+        raise ValueError("fit_regularisation: phi_min and saturate configure a new network; "
+                         "with net= they are the given network's own")
     tr = [torch.as_tensor(a) for a in train]
     va = [torch.as_tensor(a) for a in val]
     opt = torch.optim.Adam(net.parameters(), lr)

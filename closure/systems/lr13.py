@@ -1,6 +1,7 @@
 """R13 with a learned regularisation (`closure.nn.regularisation`): the hyperbolic part,
 productions and boundaries of R13 (`systems.r13`), with m_xxx and R_xx + Delta/3 at each face
-scaled and saturated by the network (phi m / (1 + a |m|), 0 < phi < phi_max, a >= 0),
+scaled and saturated by the network (phi m / (1 + a |m|), phi_min < phi < phi_max,
+a >= 0),
 evaluated inside the numba kernels from the packed weights in `par`
 (`closure.kernels.regularised`).
 

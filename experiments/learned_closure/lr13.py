@@ -22,7 +22,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from run import kinetic_time  # noqa: E402
 
 import boltzmann as bz  # noqa: E402
 from boltzmann.diagnostics import density_midpoint  # noqa: E402
@@ -116,23 +118,32 @@ def main(argv=None):
               "reference (|x| <= 15 lambda_1)", "", error_table(rows)]
 
     lines += ["", "## Held-out tubes, last snapshot (relative L2; closure.metrics)", "",
-              "| run | " + " | ".join(f"{m} rho / T / q_x" for m in MODELS) + " |",
-              "|---" * (len(MODELS) + 1) + "|"]
+              "Speed: the kinetic solver's wall time on the same grid over the model's "
+              "(best of two runs each, both in this run).", "",
+              "| run | kinetic (ms) | " + " | ".join(f"{m} rho / T / q_x (speed)"
+                                                     for m in MODELS) + " |",
+              "|---" * (len(MODELS) + 2) + "|"]
     for r in parts["test"]:
         if r.problem.kind == "shock":
             continue
+        t_kin = kinetic_time(r, gas, 2)
         cells = []
         for model in MODELS:
             try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    sol = FVSolver(r.problem, gas, model, FVNumerics(nx=r["x"].size)).run()
+                wall = np.inf
+                for _ in range(2):
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        t0 = time.perf_counter()
+                        sol = FVSolver(r.problem, gas, model, FVNumerics(nx=r["x"].size)).run()
+                        wall = min(wall, time.perf_counter() - t0)
                 e = profile_errors(r["x"], {k: r[k][-1] for k in ref}, sol.x, sol,
                                    names=("rho", "T", "q_x"))
-                cells.append(f"{e['rho']:.3f} / {e['T']:.3f} / {e['q_x']:.3f}")
+                cells.append(f"{e['rho']:.3f} / {e['T']:.3f} / {e['q_x']:.3f} "
+                             f"({t_kin / wall:.1f}x)")
             except bz.SolutionError as exc:
                 cells.append(f"breaks down ({exc})"[:60])
-        lines.append(f"| {r.name} | " + " | ".join(cells) + " |")
+        lines.append(f"| {r.name} | {1e3 * t_kin:.0f} | " + " | ".join(cells) + " |")
         print(lines[-1], flush=True)
     (args.out / "lr13_eval.md").write_text("\n".join(lines) + "\n")
 

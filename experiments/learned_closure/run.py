@@ -90,7 +90,7 @@ def rollout(run, model, gas, path):
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        solver.advance(run["t"][-1])
+        solver.run_until(run["t"][-1])
     wall = time.perf_counter() - t0
     sol = solver.solution()
     ref = {k: run[k][-1] for k in NAMES}

@@ -201,3 +201,16 @@ def test_r13_tube_that_breaks_down_split_is_run_again_unsplit():
     assert sol.info["method"].startswith("unsplit")
     np.testing.assert_array_equal(sol.U, ref.U)
     assert np.all(sol["T"] > 0.0) and sol.t == pytest.approx(tube.t_end)
+
+
+
+def test_a_step_that_leaves_the_domain_stops_the_kernel_at_its_time():
+    """Two streams flying apart at Mach 15 (Euler, CFL 0.9): the first step leaves T < 0 at
+    the centre.  The kernel stops there, so the error names that step's time instead of
+    running on through the check interval (20 steps)."""
+    tube = bz.ShockTube(left=bz.State(rho=1.0, u=-20.0, T=1.0),
+                        right=bz.State(rho=1.0, u=20.0, T=1.0), t_end=0.05, kn=0.001)
+    s = FVSolver(tube, bz.Gas(), "euler", FVNumerics(nx=100, cfl=0.9))
+    with pytest.raises(bz.SolutionError, match="cell 48") as err:
+        s.advance(tube.t_end)
+    assert s.steps == 1 and f"at t={s.t:.4g}" in str(err.value)

@@ -95,6 +95,8 @@ def test_model_file_round_trip_and_refusals(tmp_path):
     np.testing.assert_array_equal(back.pack(), bounded.pack())
     with pytest.raises(ValueError, match="phi_min"):
         RegularisationNet(8, 3.0, phi_min=3.0)
+    with pytest.raises(ValueError, match="net="):
+        fit_regularisation(None, None, net=net, phi_min=1.0)
     blob = bytearray(open(path, "rb").read())
     blob[len(blob) // 2] ^= 0xFF
     bad = tmp_path / "bad.pt"
