@@ -72,6 +72,21 @@ def _position(x, c, i, nmove, dt, shift, x_lo, period):
     return xi
 
 
+@njit(inline="always")
+def chunk_offsets(counts, start):
+    """Counts (chunks, ncell) per chunk and cell -> the first slot of each chunk in each cell
+    (in place), cell by cell in chunk order; start (ncell + 1,) the cells' first slots."""
+    nch, ncell = counts.shape
+    start[0] = 0
+    for k in range(ncell):
+        acc = start[k]
+        for ch in range(nch):
+            m = counts[ch, k]
+            counts[ch, k] = acc
+            acc += m
+        start[k + 1] = acc
+
+
 @njit(cache=True, parallel=True)
 def sort_by_cell(x, c, n, x_lo, dx, ncell, x_out, c_out, start, shift=0.0, nmove=0, dt=0.0,
                  period=0.0):
@@ -98,14 +113,7 @@ def sort_by_cell(x, c, n, x_lo, dx, ncell, x_out, c_out, start, shift=0.0, nmove
             if k >= 0:
                 counts[ch, k] += 1
             idx[i] = k
-    start[0] = 0
-    for k in range(ncell):
-        acc = start[k]
-        for ch in range(nch):
-            m = counts[ch, k]
-            counts[ch, k] = acc
-            acc += m
-        start[k + 1] = acc
+    chunk_offsets(counts, start)
     for ch in prange(nch):
         for i in range(ch * size, min(n, (ch + 1) * size)):
             k = idx[i]

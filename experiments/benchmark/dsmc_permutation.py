@@ -21,7 +21,7 @@ from numba import njit, prange
 
 from boltzmann import Gas
 from boltzmann.dsmc import hard_sphere, kernels
-from boltzmann.dsmc.kernels import SORT_CHUNKS, _position
+from boltzmann.dsmc.kernels import SORT_CHUNKS, _position, chunk_offsets
 
 
 @njit(cache=True, parallel=True)
@@ -42,16 +42,9 @@ def move_count(x, c, n, x_lo, dx, ncell, cell, counts, dt, period):
 @njit(cache=True, parallel=True)
 def scatter_order(cell, n, counts, start, order):
     """Stable counting sort of the indices 0..n-1 by cell into order; fills start."""
-    nch, ncell = counts.shape
+    nch = counts.shape[0]
     size = (n + nch - 1) // nch
-    start[0] = 0
-    for k in range(ncell):
-        acc = start[k]
-        for ch in range(nch):
-            m = counts[ch, k]
-            counts[ch, k] = acc
-            acc += m
-        start[k + 1] = acc
+    chunk_offsets(counts, start)
     for ch in prange(nch):
         for i in range(ch * size, min(n, (ch + 1) * size)):
             j = counts[ch, cell[i]]

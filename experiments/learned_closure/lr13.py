@@ -53,6 +53,25 @@ def load_data():
     return config["lr13"], dcfg, {s: [r for r in runs if r.split == s] for s in data.SPLITS}
 
 
+def study_setup(description, argv, max_time=40.0):
+    """The shared start of the Mach 5.5 studies (lr13_stability, lr13_bounded,
+    lr13_calibrate): (args with --out and --max-time, the [lr13] config, the dataset's [data]
+    table, its runs by split, (train, val) faces of `training_data`, the shock run, its x and
+    reference profiles, the gas, the training keywords of the config)."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--out", type=Path, default=HERE / "out")
+    ap.add_argument("--max-time", type=float, default=max_time)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(2)
+    cfg, dcfg, parts = load_data()
+    faces = training_data(parts["train"]), training_data(parts["val"])
+    shock, xr, ref = shock_reference(parts)
+    fit = dict(width=cfg["width"], phi_max=cfg["phi_max"], epochs=cfg["epochs"], lr=cfg["lr"],
+               seed=cfg["seed"], patience=cfg["patience"])
+    return (args, cfg, dcfg, parts, faces, (shock, xr, ref), bz.Gas(omega=dcfg["omega"]),
+            fit)
+
+
 def shock_reference(parts):
     """(the held-out stationary shock run, its x relative to the density midpoint, its
     reference profiles by name)."""

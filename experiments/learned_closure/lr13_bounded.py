@@ -12,34 +12,23 @@ Run: .venv/bin/python experiments/learned_closure/lr13_bounded.py [--max-time 40
 Writes out/lr13_bounded.md.
 """
 
-import argparse
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from lr13 import load_data, shock_reference
+from lr13 import study_setup
 from lr13_stability import march
 
-import boltzmann as bz
-from closure.nn.regularisation import fit_regularisation, training_data
+from closure.nn.regularisation import fit_regularisation
 
 HERE = Path(__file__).resolve().parent
 VARIANTS = ((0.0, True), (1.0, True), (1.0, False), (0.7, False), (0.5, False))
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=HERE / "out")
-    ap.add_argument("--max-time", type=float, default=40.0)
-    args = ap.parse_args(argv)
-    torch.set_num_threads(2)
-    cfg, dcfg, parts = load_data()
-    train, val = training_data(parts["train"]), training_data(parts["val"])
-    shock, xr, ref = shock_reference(parts)
-    gas = bz.Gas(omega=dcfg["omega"])
-    fit = dict(width=cfg["width"], phi_max=cfg["phi_max"], epochs=cfg["epochs"], lr=cfg["lr"],
-               seed=cfg["seed"], patience=cfg["patience"])
+    args, _, _, _, (train, val), (shock, xr, ref), gas, fit = study_setup(
+        __doc__.splitlines()[0], argv)
     lines = [f"# Learned R13 with bounded factors at Mach {shock.problem.mach} "
              f"({time.strftime('%Y-%m-%d')})", "",
              f"Command: `.venv/bin/python experiments/learned_closure/lr13_bounded.py "

@@ -15,14 +15,12 @@ Run: .venv/bin/python experiments/learned_closure/lr13_calibrate.py [--max-time 
 Writes out/lr13_calibrate.md.
 """
 
-import argparse
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
-import torch
-from lr13 import load_data, shock_reference
+from lr13 import study_setup
 from lr13_stability import constant_net, march
 
 import boltzmann as bz
@@ -58,13 +56,8 @@ def score(pair, runs, gas):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=HERE / "out")
-    ap.add_argument("--max-time", type=float, default=40.0)
-    args = ap.parse_args(argv)
-    torch.set_num_threads(2)
-    _, dcfg, parts = load_data()
-    gas = bz.Gas(omega=dcfg["omega"])
+    args, _, _, parts, _, (shock, xr, ref), gas, _ = study_setup(__doc__.splitlines()[0],
+                                                                argv)
     t0 = time.perf_counter()
     table = {}
     for pm in GRID:
@@ -86,7 +79,6 @@ def main(argv=None):
     lines += ["", f"Best on the training tubes: phi_m = {best[0]:g}, phi_R = {best[1]:g}.", "",
               "| factors | validation tubes | test tubes | Mach 5.5: state | rho | T | "
               "sigma_xx | q_x |", "|---|---|---|---|---|---|---|---|"]
-    shock, xr, ref = shock_reference(parts)
     for label, pair in (("R13 (1, 1)", (1.0, 1.0)), (f"calibrated {best}", best)):
         v, vb = score(pair, parts["val"], gas)
         te, tb = score(pair, parts["test"], gas)

@@ -17,14 +17,13 @@ Run: .venv/bin/python experiments/learned_closure/lr13_stability.py [--max-time 
 Writes out/lr13_stability.md.
 """
 
-import argparse
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
-from lr13 import load_data, shock_reference
+from lr13 import study_setup
 
 import boltzmann as bz
 from closure.fv import FVSolver
@@ -34,7 +33,6 @@ from closure.nn.regularisation import (
     face_states,
     fit_regularisation,
     roughness,
-    training_data,
 )
 from closure.systems.lr13 import LearnedR13
 
@@ -109,17 +107,8 @@ def phi_along(net, solver, xs):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=HERE / "out")
-    ap.add_argument("--max-time", type=float, default=40.0)
-    args = ap.parse_args(argv)
-    torch.set_num_threads(2)
-    cfg, dcfg, parts = load_data()
-    train, val = training_data(parts["train"]), training_data(parts["val"])
-    shock, xr, ref = shock_reference(parts)
-    gas = bz.Gas(omega=dcfg["omega"])
-    fit = dict(width=cfg["width"], phi_max=cfg["phi_max"], epochs=cfg["epochs"], lr=cfg["lr"],
-               seed=cfg["seed"], patience=cfg["patience"])
+    args, cfg, _, _, (train, val), (shock, xr, ref), gas, fit = study_setup(
+        __doc__.splitlines()[0], argv)
 
     variants = [(f"constant phi = {p:g}, a = {a:g}", constant_net(p, a), None)
                 for p, a in CONSTANT]
