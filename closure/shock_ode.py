@@ -14,6 +14,15 @@ Paolucci, J. Rational Mech. Anal. 2, 617 (1953)]:
 
 The downstream state is a saddle; the profile is its one orbit that reaches the upstream node,
 found by leaving the saddle along its stable eigenvector and integrating towards x -> -inf.
+
+`constitutive` replaces Navier-Stokes-Fourier by an implicit local constitutive relation of
+the NCCR type [Myong, Phys. Fluids 11, 2788 (1999)]: a map from the dimensionless fluxes
+(sigma/p, q/(p sqrt T)) to the Navier-Stokes-normalised gradients that carry them,
+
+    a = -(4/3) mu du/dx / p,    b = -(c_p mu / Pr) dT/dx / (p sqrt T),
+
+the identity being NSF.  Conservation fixes sigma and q as functions of (u, T) along the
+profile, so the map gives du/dx and dT/dx directly (no inversion is needed).
 """
 
 import numpy as np
@@ -26,8 +35,10 @@ from boltzmann.problems import rankine_hugoniot
 
 
 def nsf_shock(mach: float, gas: Gas = Gas(), prandtl: float = 2.0 / 3.0, mfp_ref: float = 1.0,
-              npoints: int = 2001, rtol: float = 1e-10):
-    """Stationary NSF shock profile of Mach number `mach`.
+              npoints: int = 2001, rtol: float = 1e-10, constitutive=None):
+    """Stationary NSF shock profile of Mach number `mach`, or with `constitutive`
+    (a callable (sigma/p, q/(p sqrt T)) -> (a, b) on floats, module docstring) that of an
+    implicit local constitutive relation.
 
     Returns a dict of arrays of shape (npoints,): x (in the upstream mean free path, x = 0 at
     the density midpoint), rho, u, T, p, sigma_xx, q_x, in the units of `boltzmann.gas`."""
@@ -44,9 +55,13 @@ def nsf_shock(mach: float, gas: Gas = Gas(), prandtl: float = 2.0 / 3.0, mfp_ref
     def rhs(x, y):
         u, T = y
         mu = mu_ref * abs(T) ** gas.omega
-        du = (m * u + m * T / u - P) * 0.75 / mu
-        dT = (-0.5 * m * u * u + 1.5 * m * T + u * P - E) * prandtl / (2.5 * mu)
-        return [du, dT]
+        sigma = P - m * u - m * T / u
+        q = -(-0.5 * m * u * u + 1.5 * m * T + u * P - E)
+        if constitutive is not None:
+            p, c = m * T / u, np.sqrt(abs(T))
+            a, b = constitutive(sigma / p, q / (p * c))
+            sigma, q = p * a, p * c * b
+        return [-0.75 * sigma / mu, -q * prandtl / (2.5 * mu)]
 
     # stable eigenvector of the downstream saddle (finite-difference Jacobian)
     y2 = np.array([down.u, down.T])

@@ -60,3 +60,24 @@ def test_bad_input():
         nsf_shock(2.0, prandtl=-1.0)
     with pytest.raises(bz.InputError, match="dof"):
         nsf_shock(2.0, bz.Gas(dof=1))
+
+
+def test_constitutive_map_identity_and_scaling():
+    """The identity constitutive map is NSF; halving both normalised gradients
+    (a = sigma^/2, b = q^/2) is NSF with twice the viscosity and conductivity, i.e. the
+    profile of a gas with twice the mean free path (x stretched by 2)."""
+    gas = bz.Gas(omega=0.5)
+    ref = nsf_shock(3.0, gas)
+    same = nsf_shock(3.0, gas, constitutive=lambda s, q: (s, q))
+    for k in ("rho", "T", "sigma_xx", "q_x"):
+        assert np.max(np.abs(same[k] - ref[k])) < 1e-8 * np.max(np.abs(ref[k]))
+    half = nsf_shock(3.0, gas, constitutive=lambda s, q: (0.5 * s, 0.5 * q))
+    wide = nsf_shock(3.0, gas, mfp_ref=2.0)
+    x = np.linspace(-20.0, 20.0, 401)
+    for k in ("rho", "T", "q_x"):
+        a = np.interp(x, half["x"], half[k])
+        b = np.interp(x, wide["x"], wide[k])
+        assert np.max(np.abs(a - b)) < 1e-5 * np.max(np.abs(b))
+    # and it is not NSF: the profile is twice as thick
+    assert np.max(np.abs(np.interp(x, ref["x"], ref["rho"]) -
+                      np.interp(x, half["x"], half["rho"]))) > 0.1
