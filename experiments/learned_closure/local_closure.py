@@ -19,7 +19,8 @@ ODE (`closure.shock_ode.nsf_shock(constitutive=...)`, [Myong, Phys. Fluids 11, 2
 The fit targets are the kinetic (Shakhov, omega = 0.5) profiles' own fluxes and gradients
 (central differences) at |x| < 20 lambda_1:
 - **trained:** on Mach numbers outside [5, 6], four seeds and their mean map;
-- **oracle:** on the held-out Mach number itself, a bound on what this form can do.
+- **oracle:** on the held-out Mach number itself (least squares on the gradients, as
+  above; a fit to that shock, not a proven bound on the form).
 
 Run: .venv/bin/python experiments/learned_closure/local_closure.py [--quick]
 Writes out/local_closure.md, out/local_closure.png and out/local_closure.h5.
@@ -42,6 +43,7 @@ from closure.metrics import NAMES, error_table, profile_errors  # noqa: E402
 from closure.shock_ode import nsf_shock  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+TITLE = "How far a local constitutive relation goes on the Mach 5.5 shock"
 TRAIN = (1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 6.5, 7.0, 7.5, 8.0, 9.0, 10.0)
 HELD_OUT = (5.0, 5.5, 6.0)
 GAS = bz.Gas(omega=0.5)
@@ -128,7 +130,7 @@ def fit(fluxes, grads, width, seed, iters):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=TITLE)
     ap.add_argument("--out", type=Path, default=HERE / "out")
     ap.add_argument("--quick", action="store_true", help="one seed, fewer iterations")
     args = ap.parse_args(argv)
@@ -153,7 +155,7 @@ def main(argv=None):
     if len(members) > 1:
         models["trained, mean of the seeds"] = Mean(members)
 
-    lines = [f"# {__doc__.splitlines()[0]}", "",
+    lines = [f"# {TITLE}", "",
              f"Shakhov, omega = 0.5; trained on M = {', '.join(map(str, TRAIN))}; width "
              f"{width}, {iters} Adam steps ({'; '.join(notes)}).  Relative L2 errors over "
              f"|x| <= {WINDOW_ERR:g} lambda_1 (`closure.metrics`).", ""]
@@ -191,6 +193,8 @@ def main(argv=None):
     fig.suptitle("Mach 5.5 shock (held out): local learned constitutive relations")
     fig.tight_layout()
     fig.savefig(args.out / "local_closure.png", dpi=150)
+    plt.close(fig)
+
     def fill(f):
         f.attrs["description"] = "held-out shock profiles of the local closures (ODE)"
         f.attrs["train_machs"] = np.array(TRAIN)

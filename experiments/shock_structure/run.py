@@ -103,6 +103,7 @@ def moment_profile(system, mach, gas, tol, max_time, unsteady=()):
         return prof["x"], prof, {"method": "shock ODE"}
     shock = bz.NormalShock(mach=mach, tol=tol, max_time=max_time)
     solver = make_solver(shock, gas, system, FVNumerics())
+    t_wall = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the subshock warning is recorded in sol.info
         try:
@@ -110,7 +111,8 @@ def moment_profile(system, mach, gas, tol, max_time, unsteady=()):
         except bz.SolutionError as exc:
             if system not in unsteady or "no steady state" not in str(exc):
                 raise
-            sol = solver.solution(converged=False)
+            sol = solver.solution(converged=False, steps=solver.steps,
+                                  wall_time=time.perf_counter() - t_wall)
             sol.info["unsteady"] = f"no steady state by t = {solver.t:.0f}; last profile"
     return sol.x, sol.moments, sol.info | {"solution": sol}
 

@@ -74,7 +74,7 @@ def test_constitutive_map_identity_and_scaling():
     half = nsf_shock(3.0, gas, constitutive=lambda s, q: (0.5 * s, 0.5 * q))
     wide = nsf_shock(3.0, gas, mfp_ref=2.0)
     x = np.linspace(-20.0, 20.0, 401)
-    for k in ("rho", "T", "q_x"):
+    for k in ("rho", "T", "sigma_xx", "q_x"):
         a = np.interp(x, half["x"], half[k])
         b = np.interp(x, wide["x"], wide[k])
         assert np.max(np.abs(a - b)) < 1e-5 * np.max(np.abs(b))
