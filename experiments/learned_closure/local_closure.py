@@ -129,6 +129,23 @@ def fit(fluxes, grads, width, seed, iters):
     return LocalClosure(layers, xs.numpy()), loss.item(), time.perf_counter() - t0
 
 
+def plot_profiles(sol, profiles, title, path):
+    """rho, T, sigma_xx, q_x of the kinetic `sol` and of `profiles` {label: profile}."""
+    fig, axes = plt.subplots(1, 4, figsize=(16, 3.8))
+    for ax, k in zip(axes, NAMES):
+        ax.plot(sol.x, sol[k], "k-", lw=2.5, alpha=0.4, label="Shakhov (kinetic)")
+        for label, prof in profiles.items():
+            ax.plot(prof["x"], prof[k], label=label)
+        ax.set_xlim(-15, 10)
+        ax.set_xlabel(r"$x/\lambda_1$")
+        ax.set_title(k)
+    axes[0].legend(fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=TITLE)
     ap.add_argument("--out", type=Path, default=HERE / "out")
@@ -179,21 +196,10 @@ def main(argv=None):
         print("\n".join(lines[-4:]), flush=True)
     (args.out / "local_closure.md").write_text("\n".join(lines) + "\n")
 
-    mach = 5.5
-    fig, axes = plt.subplots(1, 4, figsize=(16, 3.8))
-    for ax, k in zip(axes, NAMES):
-        ax.plot(ref[mach].x, ref[mach][k], "k-", lw=2.5, alpha=0.4, label="Shakhov (kinetic)")
-        for (m, label), prof in profiles.items():
-            if m == mach and "seed " not in label:
-                ax.plot(prof["x"], prof[k], label=label)
-        ax.set_xlim(-15, 10)
-        ax.set_xlabel(r"$x/\lambda_1$")
-        ax.set_title(k)
-    axes[0].legend(fontsize=7)
-    fig.suptitle("Mach 5.5 shock (held out): local learned constitutive relations")
-    fig.tight_layout()
-    fig.savefig(args.out / "local_closure.png", dpi=150)
-    plt.close(fig)
+    plot_profiles(ref[5.5], {label: prof for (m, label), prof in profiles.items()
+                             if m == 5.5 and "seed " not in label},
+                  "Mach 5.5 shock (held out): local learned constitutive relations",
+                  args.out / "local_closure.png")
 
     def fill(f):
         f.attrs["description"] = "held-out shock profiles of the local closures (ODE)"
