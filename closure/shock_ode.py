@@ -52,11 +52,15 @@ def nsf_shock(mach: float, gas: Gas = Gas(), prandtl: float = 2.0 / 3.0, mfp_ref
     E = m * (0.5 * up.u**2 + 2.5 * up.T)
     mu_ref = gas.mu_ref(mfp_ref)
 
+    def fluxes(u, T):
+        """sigma_xx and q_x that conservation leaves at (u, T)."""
+        sigma = P - m * u - m * T / u
+        return sigma, E - m * (0.5 * u * u + 2.5 * T) - u * sigma
+
     def rhs(x, y):
         u, T = y
         mu = mu_ref * abs(T) ** gas.omega
-        sigma = P - m * u - m * T / u
-        q = -(-0.5 * m * u * u + 1.5 * m * T + u * P - E)
+        sigma, q = fluxes(u, T)
         if constitutive is not None:
             p, c = m * T / u, np.sqrt(abs(T))
             a, b = constitutive(sigma / p, q / (p * c))
@@ -90,8 +94,7 @@ def nsf_shock(mach: float, gas: Gas = Gas(), prandtl: float = 2.0 / 3.0, mfp_ref
     u, T = sol.sol(x)  # x[0]: where the orbit came within 1e-7 (u1 - u2) of the upstream node
     rho = m / u
     mu = mu_ref * T**gas.omega
-    sigma = P - m * u - rho * T
-    q = E - m * (0.5 * u * u + 2.5 * T) - u * sigma
+    sigma, q = fluxes(u, T)
     xm = density_midpoint(x, rho, 0.5 * (up.rho + down.rho))
     return {"x": x - xm, "rho": rho, "u": u, "T": T, "p": rho * T, "sigma_xx": sigma, "q_x": q,
             "mu": mu}

@@ -120,6 +120,7 @@ def moment_profile(system, mach, gas, tol, max_time, unsteady=()):
 def moments(cfg, out, runs):
     """Moment systems against the kinetic reference at each omega: errors and figures."""
     tables, notes = {}, {}
+    unsteady = cfg.get("unsteady_max_time", {})
     for omega in cfg["omegas"]:
         gas = bz.Gas(omega=omega)
         ref = runs[cfg["reference"], omega]
@@ -129,8 +130,7 @@ def moments(cfg, out, runs):
             try:
                 x, prof, info = moment_profile(
                     system, cfg["mach"], gas, cfg["tol"],
-                    cfg.get("unsteady_max_time", {}).get(system, cfg["max_time"]),
-                    tuple(cfg.get("unsteady_max_time", {})))
+                    unsteady.get(system, cfg["max_time"]), tuple(unsteady))
             except bz.SolutionError as exc:
                 rows.append((system, f"breaks down: {exc}"))
                 print(f"  {system:7s} omega={omega}: {exc}")

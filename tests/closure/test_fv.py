@@ -203,7 +203,6 @@ def test_r13_tube_that_breaks_down_split_is_run_again_unsplit():
     assert np.all(sol["T"] > 0.0) and sol.t == pytest.approx(tube.t_end)
 
 
-
 def test_a_step_that_leaves_the_domain_stops_the_kernel_at_its_time():
     """Two streams flying apart at Mach 15 (Euler, CFL 0.9): the first step leaves T < 0 at
     the centre.  The kernel stops there, so the error names that step's time instead of
