@@ -4,6 +4,7 @@
     python -m closure shock --mach 5.5 --model nsf --ode --out nsf_ode.h5   # no time marching
     python -m closure tube --sod --kn 1e-3 --model euler --out sod_euler.h5
     python -m closure shock --mach 5.5 --model learned --out learned.h5   # shipped closure
+    python -m closure shock --mach 5.5 --model local --out local.h5   # learned local closure
     python -m closure tube --sod --kn 0.1 --model my_closure.pt --out sod.h5  # a model file
     python -m closure eelt run config.toml --out RUN      # concurrent learning (closure.cli_eelt)
     python -m closure dp test model.pt frames.h5

@@ -3,16 +3,22 @@
 The systems are dispatched statically by an integer code (numba caches nothing that takes a
 function argument).  Conserved variables U have shape (nvar, n):
 
-    EULER, NSF:     (rho, rho u, rho u^2/2 + c_v rho T)
+    EULER, NSF, LNSF:
+                    (rho, rho u, rho u^2/2 + c_v rho T)
     GRAD13, R13, LR13:
                     (rho, rho u, rho u^2 + 3p, rho u^2 + p + sigma, u(rho u^2 + 5p + 2 sigma) + 2q)
 
-`par` holds (gamma, c_v, mu_ref, omega, Pr); for LR13 (R13 with learned regularisation,
-`systems.lr13`) it goes on with the bound and the packed weights of its network
-(`regularised`); for LR13F (R13 with fixed per-face factors, `systems.lr13.FrozenR13`) with
-the n + 1 factors of m_xxx, then the n + 1 of R_xx + Delta/3.  The Grad-family wave-speed
-bound reads a table of the largest |Re lambda| of the flux Jacobian in the gas frame, in
-units of sqrt(theta), over sigma/p and |q|/(p sqrt(theta)) (`systems.grad13.speed_table`).
+`par` holds (gamma, c_v, mu_ref, omega, Pr), then per system:
+- LNSF (NSF with a learned local constitutive relation, `systems.local`): the largest
+  diffusivity factor and the shape (nx, ny) of the tables of the inverse map and of its
+  slopes (`local_fluxes`, `local_slope`), held in `table` (4 nx, ny);
+- LR13 (R13 with learned regularisation, `systems.lr13`): the bound and the packed weights
+  of its network (`regularised`);
+- LR13F (R13 with fixed per-face factors, `systems.lr13.FrozenR13`): the n + 1 factors of
+  m_xxx, then the n + 1 of R_xx + Delta/3.
+The Grad-family wave-speed bound reads `table`: the largest |Re lambda| of the flux Jacobian
+in the gas frame, in units of sqrt(theta), over sigma/p and |q|/(p sqrt(theta))
+(`systems.grad13.speed_table`).
 
 Space: MUSCL on the conserved variables with the van Leer limiter and Rusanov's flux, plus the
 system's dissipative face flux (NSF: sigma, q; R13: the regularising moments).  Time:
@@ -26,7 +32,7 @@ from numba import njit
 
 from boltzmann.boundary import outflow_state
 
-EULER, NSF, GRAD13, R13, LR13, LR13F = 0, 1, 2, 3, 4, 5
+EULER, NSF, LNSF, GRAD13, R13, LR13, LR13F = 0, 1, 2, 3, 4, 5, 6
 # no nnan/ninf: a NaN must survive to the domain check
 FAST = {"reassoc", "contract", "arcp"}
 NG = 2
@@ -35,6 +41,8 @@ OUTFLOW, PERIODIC, SHOCK = 0, 1, 2
 S_MIN, S_MAX, NS = -1.0, 2.0, 61
 Q_MAX, NQ = 8.0, 81
 Q_RATE = 2.0 / 3.0  # heat-flux production in units of p/mu (Maxwell molecules)
+# LNSF inverse-map table: x = asinh(a / A0) on [-X_MAX, X_MAX], y = asinh(|b| / B0) on [0, Y_MAX]
+LOCAL_A0, LOCAL_B0, LOCAL_X_MAX, LOCAL_Y_MAX = 0.05, 0.05, 10.0, 10.0
 
 
 class ARS222:
@@ -148,25 +156,35 @@ def speed(code, U, j, par, table):
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
-def dissipative_flux(code, Ug, dx, par, F, W):
+def dissipative_flux(code, Ug, dx, par, F, W, table):
     """Add the dissipative flux at the n + 1 faces of the interior of Ug to F (nvar, n + 1);
     face f lies between Ug cells f + 1 and f + 2.  W (7, n + 2 NG) is work space.
-    NSF: sigma = -4/3 mu du/dx, q = -(c_p mu / Pr) dT/dx; R13: m_xxx, R_xx, Delta of
-    `systems.r13`; LR13: R13's, scaled by the learned regularisation (`regularised`);
+    NSF: sigma = -4/3 mu du/dx, q = -(c_p mu / Pr) dT/dx; LNSF: the learned local map's
+    fluxes at the NSF-normalised values of these (`local_fluxes`); R13: m_xxx,
+    R_xx, Delta of `systems.r13`; LR13: R13's, scaled by the learned regularisation (`regularised`);
     mu = mu_ref T^omega at the face mean temperature."""
     ng = Ug.shape[1]
     mu_ref, omega, cv = par[2], par[3], par[1]
-    if code == NSF:
+    if code == NSF or code == LNSF:
         for c in range(ng):
             rho, u, T = primitive(code, Ug, c, cv)
             W[0, c] = u
             W[1, c] = T
+            W[2, c] = rho
         for f in range(ng - 2 * NG + 1):
             c = f + 1
             ul, tl, ur, tr = W[0, c], W[1, c], W[0, c + 1], W[1, c + 1]
-            mu = mu_ref * (0.5 * (tl + tr)) ** omega
+            th = 0.5 * (tl + tr)
+            mu = mu_ref * th**omega
             sigma = -4.0 / 3.0 * mu * (ur - ul) / dx
             q = -(cv + 1.0) * mu / par[4] * (tr - tl) / dx
+            if code == LNSF:
+                pf = 0.5 * (W[2, c] + W[2, c + 1]) * th
+                cf = pf * np.sqrt(th)
+                s_hat, q_hat = local_fluxes(sigma / pf, q / cf, table, int(par[6]),
+                                            int(par[7]))
+                sigma = pf * s_hat
+                q = cf * q_hat
             F[1, f] += sigma
             F[2, f] += 0.5 * (ul + ur) * sigma + q
     elif code >= R13:
@@ -204,6 +222,63 @@ def dissipative_flux(code, Ug, dx, par, F, W):
                                    pf * th, work)
             F[3, f] += m
             F[4, f] += (W[0, c] + W[0, c + 1]) * m + R
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def _catmull_rom(t, w):
+    t2 = t * t
+    t3 = t2 * t
+    w[0] = 0.5 * (-t3 + 2.0 * t2 - t)
+    w[1] = 0.5 * (3.0 * t3 - 5.0 * t2 + 2.0)
+    w[2] = 0.5 * (-3.0 * t3 + 4.0 * t2 + t)
+    w[3] = 0.5 * (t3 - t2)
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def local_fluxes(a, b, table, nx, ny):
+    """(s, q) = (sigma/p, q_x/(p sqrt T)) of the learned local map's inverse
+    (`closure.nn.local`) at the NSF-normalised gradients (a, b): Catmull-Rom bicubic in
+    (asinh(a/A0), asinh(|b|/B0)) on the table (2 nx, ny) (s in rows 0..nx-1, q below, for
+    b >= 0), s even and q odd in b (mirrored at b = 0), constant beyond the table's edges
+    (saturated fluxes)."""
+    fx = (np.arcsinh(a / LOCAL_A0) + LOCAL_X_MAX) / (2.0 * LOCAL_X_MAX) * (nx - 1)
+    fy = np.arcsinh(abs(b) / LOCAL_B0) / LOCAL_Y_MAX * (ny - 1)
+    fx = min(max(fx, 0.0), nx - 1.0)
+    fy = min(fy, ny - 1.0)
+    i = min(int(fx), nx - 2)
+    j = min(int(fy), ny - 2)
+    wx = np.empty(4)
+    wy = np.empty(4)
+    _catmull_rom(fx - i, wx)
+    _catmull_rom(fy - j, wy)
+    s = 0.0
+    q = 0.0
+    for di in range(4):
+        ii = min(max(i + di - 1, 0), nx - 1)
+        for dj in range(4):
+            jj = j + dj - 1
+            odd = -1.0 if jj < 0 else 1.0  # q(-b) = -q(b)
+            jj = min(abs(jj), ny - 1)
+            w = wx[di] * wy[dj]
+            s += w * table[ii, jj]
+            q += odd * w * table[nx + ii, jj]
+    return s, q if b >= 0.0 else -q
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def local_slope(a, b, table, nx, ny):
+    """The largest of ds/da and dq/db of the learned local map's inverse near (a, b): the
+    maximum over the 4 x 4 table nodes around it (rows 2 nx..4 nx of the table), at least
+    1e-3 (the effective diffusivity factor of the explicit step bound)."""
+    fx = (np.arcsinh(a / LOCAL_A0) + LOCAL_X_MAX) / (2.0 * LOCAL_X_MAX) * (nx - 1)
+    fy = np.arcsinh(abs(b) / LOCAL_B0) / LOCAL_Y_MAX * (ny - 1)
+    i = min(int(min(max(fx, 0.0), nx - 1.0)), nx - 2)
+    j = min(int(min(fy, ny - 1.0)), ny - 2)
+    out = 1e-3
+    for ii in range(max(i - 1, 0), min(i + 3, nx)):
+        for jj in range(max(j - 1, 0), min(j + 3, ny)):
+            out = max(out, table[2 * nx + ii, jj], table[3 * nx + ii, jj])
+    return out
 
 
 #: offset of the network in `par` (LR13), its inputs and outputs
@@ -314,7 +389,7 @@ def rhs(code, Ug, dx, par, table, out, hyperbolic=True, dissipative=True):
                 F[v, f] = 0.5 * (F[v, f] + FR[v, f]) - 0.5 * max(a[f], a[f + 1]) * (
                     UR[v, f] - UL[v, f])
     if dissipative:
-        dissipative_flux(code, Ug, dx, par, F, np.empty((7, ng)))
+        dissipative_flux(code, Ug, dx, par, F, np.empty((7, ng)), table)
     for v in range(nvar):
         for i in range(n):
             out[v, i] = -(F[v, i + 1] - F[v, i]) / dx
@@ -376,6 +451,8 @@ def diffusivity_coefficient(code, par):
     for the coupling terms; 0 for the hyperbolic systems."""
     if code == NSF:
         return max(4.0 / 3.0, par[0] / par[4])
+    if code == LNSF:
+        return max(4.0 / 3.0, par[0] / par[4]) * par[5]
     if code == R13:
         return 4.0
     if code == LR13:
@@ -417,11 +494,28 @@ def hyperbolic_dt(code, U, dx, cfl, par, table):
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
-def dissipative_dt(code, U, dx, par):
-    """Forward-Euler bound dx^2 / (2 D) of the dissipative operator (inf if there is none)."""
+def dissipative_dt(code, U, dx, par, table):
+    """Forward-Euler bound dx^2 / (2 D) of the dissipative operator (inf if there is none).
+    LNSF: D at each face from the local slope of the learned map (`local_slope`) at the
+    face's NSF-normalised gradients, not from the table's largest."""
     kd = diffusivity_coefficient(code, par)
     dt = np.inf
-    if kd > 0.0:
+    if kd > 0.0 and code == LNSF:
+        kd = kd / par[5]
+        cv = par[1]
+        nx, ny = int(par[6]), int(par[7])
+        for j in range(U.shape[1] - 1):
+            rl, ul, tl = primitive(code, U, j, cv)
+            rr, ur, tr = primitive(code, U, j + 1, cv)
+            th = 0.5 * (tl + tr)
+            mu = par[2] * th ** par[3]
+            pf = 0.5 * (rl + rr) * th
+            a = -4.0 / 3.0 * mu * (ur - ul) / (dx * pf)
+            b = -(cv + 1.0) * mu / par[4] * (tr - tl) / (dx * pf * np.sqrt(th))
+            slope = local_slope(a, b, table, nx, ny)
+            dt = min(dt, dx * dx * min(rl, rr) / (2.0 * kd * slope * par[2]
+                                                   * max(tl, tr) ** par[3]))
+    elif kd > 0.0:
         for j in range(U.shape[1]):
             rho, u, T = primitive(code, U, j, par[1])
             dt = min(dt, dx * dx * rho / (2.0 * kd * par[2] * T ** par[3]))
@@ -529,22 +623,22 @@ def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table, s
         dt = min(hyperbolic_dt(code, U, dx, cfl, par, table), t_end - t)
         super_steps = split and dissipative
         if dissipative and not split:
-            dt = min(dt, cfl * dissipative_dt(code, U, dx, par))
+            dt = min(dt, cfl * dissipative_dt(code, U, dx, par, table))
         if not dt > 0.0:
             break
         if super_steps:
             Us[:] = U
-            dt_fe = cfl * dissipative_dt(code, U, dx, par)
+            dt_fe = cfl * dissipative_dt(code, U, dx, par, table)
             stages += rkl2(code, U, 0.5 * dt, dt_fe, dx, bc, left, down, par, table, Ug, K0,
                            K1, Ya, Yb)
             explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1, U0,
                           False)
-            dt_fe = cfl * dissipative_dt(code, U, dx, par)
+            dt_fe = cfl * dissipative_dt(code, U, dx, par, table)
             stages += rkl2(code, U, 0.5 * dt, dt_fe, dx, bc, left, down, par, table, Ug, K0,
                            K1, Ya, Yb)
             if not admissible(code, U, par[1]):
                 U[:] = Us
-                dt = min(dt, cfl * dissipative_dt(code, U, dx, par))
+                dt = min(dt, cfl * dissipative_dt(code, U, dx, par, table))
                 explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1,
                               U0, True)
         else:

@@ -3,10 +3,13 @@
 from .base import MomentSystem
 from .euler import Euler
 from .grad13 import Grad13
+from .local import LocalNSF
 from .lr13 import LearnedR13
 from .nsf import NSF
 from .r13 import R13
 
-SYSTEMS = {"euler": Euler, "nsf": NSF, "grad13": Grad13, "r13": R13, "lr13": LearnedR13}
+SYSTEMS = {"euler": Euler, "nsf": NSF, "grad13": Grad13, "r13": R13, "lr13": LearnedR13,
+           "local": LocalNSF}
 
-__all__ = ["SYSTEMS", "MomentSystem", "Euler", "NSF", "Grad13", "R13", "LearnedR13"]
+__all__ = ["SYSTEMS", "MomentSystem", "Euler", "NSF", "Grad13", "R13", "LearnedR13",
+           "LocalNSF"]

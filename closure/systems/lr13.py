@@ -58,7 +58,8 @@ def face_fluxes(system, Ug, dx):
     the n + 1 faces of the ghosted state Ug (nvar, n + 2 NG)."""
     nvar, ng = Ug.shape
     F = np.zeros((nvar, ng - 2 * kernels.NG + 1))
-    kernels.dissipative_flux(system.code, Ug, dx, system.par, F, np.empty((7, ng)))
+    kernels.dissipative_flux(system.code, Ug, dx, system.par, F, np.empty((7, ng)),
+                             system.table)
     u = Ug[1] / Ug[0]
     c = np.arange(F.shape[1]) + 1  # face f lies between Ug cells f + 1 and f + 2
     return F[3], F[4] - (u[c] + u[c + 1]) * F[3]

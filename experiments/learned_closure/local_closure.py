@@ -1,5 +1,6 @@
 """How far can a local constitutive relation go on the Mach 5.5 shock?  A learned
-NCCR-type closure (implicit: gradients as functions of the fluxes), fitted to kinetic shocks.
+NCCR-type closure (implicit: gradients as functions of the fluxes), fitted to kinetic shocks,
+in two forms: the free form below, and the convex potential of `closure.nn.local`.
 
 Every moment closure here has missed the issue's 5 % target for sigma_xx and q_x at
 Mach 5.5.  This study asks whether a purely local closure could reach it.  The steady shock
@@ -23,10 +24,17 @@ The fit targets are the kinetic (Shakhov, omega = 0.5) profiles' own fluxes and 
   above; a fit to that shock, not a proven bound on the form).
 
 Run: .venv/bin/python experiments/learned_closure/local_closure.py [--quick]
-Writes out/local_closure.md, out/local_closure.png and out/local_closure.h5.
+         [--form convex|free] [--model-out PATH]
+- convex (default): the shipped form of `closure.nn.local` (a convex potential, invertible);
+  writes out/local_closure_convex.{md,png,h5} and the trained map (the mean of the seeds) to
+  out/local.pt; the shipped `closure/models/local.pt` is this run with --model-out
+  closure/models/local.pt;
+- free: the first, unconstrained form below (FreeClosure; not invertible, so ODE only);
+  writes out/local_closure.{md,png,h5}.
 """
 
 import argparse
+import hashlib
 import time
 from pathlib import Path
 
@@ -40,6 +48,7 @@ import torch  # noqa: E402
 import boltzmann as bz  # noqa: E402
 from boltzmann.io import atomic_h5, write_dataset  # noqa: E402
 from closure.metrics import NAMES, error_table, profile_errors  # noqa: E402
+from closure.nn.local import LocalMap, fit_local_map, gradient_pairs  # noqa: E402
 from closure.shock_ode import nsf_shock  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -49,6 +58,7 @@ HELD_OUT = (5.0, 5.5, 6.0)
 GAS = bz.Gas(omega=0.5)
 PRANDTL = 2.0 / 3.0
 WINDOW_FIT, WINDOW_ERR = 20.0, 15.0
+SUFFIX = {"free": "", "convex": "_convex"}  # output names (free: the first study's)
 
 
 def kinetic(mach):
@@ -58,20 +68,24 @@ def kinetic(mach):
 
 
 def pairs(sol):
-    """(fluxes (n, 2), gradients (n, 2)) of a kinetic profile: (sigma/p, q/(p sqrt T)) and
-    their Navier-Stokes-normalised gradients (a, b), at |x| < WINDOW_FIT."""
-    x, p, T = sol.x, sol["p"], sol["T"]
-    mu = GAS.viscosity(T, GAS.mu_ref(1.0))
-    a = -4.0 / 3.0 * mu * np.gradient(sol["u"], x) / p
-    b = -GAS.cp / PRANDTL * mu * np.gradient(T, x) / (p * np.sqrt(T))
-    keep = np.abs(x) < WINDOW_FIT
-    fluxes = np.stack([sol["sigma_xx"] / p, sol["q_x"] / (p * np.sqrt(T))], 1)
-    return fluxes[keep], np.stack([a, b], 1)[keep]
+    """(fluxes (n, 2), gradients (n, 2)) of a kinetic profile at |x| < WINDOW_FIT
+    (`closure.nn.local.gradient_pairs`)."""
+    fluxes, grads = gradient_pairs(sol.x, sol["rho"], sol["u"], sol["T"], sol["sigma_xx"],
+                                   sol["q_x"], GAS, PRANDTL)
+    keep = np.abs(sol.x) < WINDOW_FIT
+    return fluxes[keep], grads[keep]
 
 
-class LocalClosure:
-    """(a, b) = (s, q) exp(net(s/s0, (q/q0)^2) - net(0, 0)) as a NumPy function of floats
-    (the fitted weights of `fit`)."""
+def fit(fluxes, grads, width, seed, iters):
+    """One member fitted with `fit_local_map`: (its map on floats, final loss, seconds)."""
+    model = fit_local_map(fluxes, grads, width, (seed,), iters, prandtl=PRANDTL)
+    rec = model.meta["training"][0]
+    return model.as_constitutive(), rec["loss"], rec["seconds"]
+
+
+class FreeClosure:
+    """The free form (a, b) = (s, q) exp(net(s/s0, (q/q0)^2) - net(0, 0)) as a NumPy function
+    of floats (the fitted weights of `fit_free`)."""
 
     def __init__(self, layers, scale):
         self.layers = layers
@@ -102,9 +116,9 @@ class Mean:
         return tuple(out.mean(0))
 
 
-def fit(fluxes, grads, width, seed, iters):
-    """Least squares on the gradients, each component scaled by its spread; Adam with a
-    cosine schedule.  Returns (LocalClosure, final loss, seconds)."""
+def fit_free(fluxes, grads, width, seed, iters):
+    """The free form fitted by least squares on the gradients, each component scaled by its
+    spread; Adam with a cosine schedule.  Returns (FreeClosure, final loss, seconds)."""
     torch.manual_seed(seed)
     X = torch.tensor(fluxes)
     Y = torch.tensor(grads)
@@ -126,7 +140,15 @@ def fit(fluxes, grads, width, seed, iters):
         sched.step()
     layers = [(m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy())
               for m in net if isinstance(m, torch.nn.Linear)]
-    return LocalClosure(layers, xs.numpy()), loss.item(), time.perf_counter() - t0
+    return FreeClosure(layers, xs.numpy()), loss.item(), time.perf_counter() - t0
+
+
+def member(model, k):
+    """The LocalMap of member k of `model` alone."""
+    one = LocalMap(model.width, 1, tuple(model.scale.tolist()), tuple(model.box.tolist()),
+                   model.prandtl, model.eps)
+    one.nets[0].load_state_dict(model.nets[k].state_dict())
+    return one
 
 
 def plot_profiles(sol, profiles, title, path):
@@ -150,10 +172,20 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=TITLE)
     ap.add_argument("--out", type=Path, default=HERE / "out")
     ap.add_argument("--quick", action="store_true", help="one seed, fewer iterations")
+    ap.add_argument("--form", choices=("convex", "free"), default="convex",
+                    help="convex: the shipped, invertible map (closure.nn.local); free: the "
+                    "unconstrained first version (not invertible, ODE only)")
+    ap.add_argument("--model-out", type=Path, default=HERE / "out" / "local.pt",
+                    help="where the trained map goes (the shipped default is "
+                    "closure/models/local.pt)")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    seeds = (0,) if args.quick else (0, 1, 2, 3)
-    iters, width = (1500, 32) if args.quick else (4000, 64)
+    if args.form == "free":
+        seeds = (0,) if args.quick else (0, 1, 2, 3)
+        iters, width = (1500, 32) if args.quick else (4000, 64)
+    else:
+        seeds = (0,) if args.quick else (0, 1)
+        iters, width = (1500, 32) if args.quick else (2000, 32)
 
     t0 = time.perf_counter()
     ref = {m: kinetic(m) for m in TRAIN + HELD_OUT}
@@ -162,25 +194,45 @@ def main(argv=None):
     fx = np.concatenate([data[m][0] for m in TRAIN])
     gx = np.concatenate([data[m][1] for m in TRAIN])
 
-    members, notes = [], []
-    for seed in seeds:
-        c, loss, sec = fit(fx, gx, width, seed, iters)
-        members.append(c)
-        notes.append(f"seed {seed}: loss {loss:.2e}, {sec:.0f} s")
-        print(notes[-1], flush=True)
-    models = {f"trained, seed {s}": c for s, c in zip(seeds, members)}
-    if len(members) > 1:
-        models["trained, mean of the seeds"] = Mean(members)
+    if args.form == "free":
+        fitted = [fit_free(fx, gx, width, seed, iters) for seed in seeds]
+        notes = [f"seed {s}: loss {loss:.2e}, {sec:.0f} s"
+                 for s, (_, loss, sec) in zip(seeds, fitted)]
+        models = {f"trained, seed {s}": c for s, (c, _, _) in zip(seeds, fitted)}
+        if len(seeds) > 1:
+            models["trained, mean of the seeds"] = Mean([c for c, _, _ in fitted])
+        oracle_fit = fit_free
+    else:
+        model = fit_local_map(fx, gx, width, seeds, iters, prandtl=PRANDTL,
+                              progress=lambda r: print(f"seed {r['seed']}: loss "
+                                                       f"{r['loss']:.2e}, {r['seconds']:.0f} s",
+                                                       flush=True))
+        notes = [f"seed {r['seed']}: loss {r['loss']:.2e}, {r['seconds']:.0f} s"
+                 for r in model.meta["training"]]
+        models = {f"trained, seed {s}": member(model, k).as_constitutive()
+                  for k, s in enumerate(seeds)}
+        if len(seeds) > 1:
+            models["trained, mean of the seeds"] = model.as_constitutive()
+        digest = hashlib.sha256(np.concatenate([fx, gx], 1).tobytes()).hexdigest()
+        model.meta.update(train_machs=list(TRAIN), omega=GAS.omega, collision="shakhov",
+                          window=WINDOW_FIT, data_sha256=digest, units="dimensionless: "
+                          "sigma/p, q/(p sqrt T), Navier-Stokes-normalised gradients",
+                          command="python experiments/learned_closure/local_closure.py"
+                          + (" --quick" if args.quick else ""))
+        model.save(args.model_out)
+        print(f"wrote {args.model_out}", flush=True)
+        oracle_fit = fit
 
     lines = [f"# {TITLE}", "",
-             f"Shakhov, omega = 0.5; trained on M = {', '.join(map(str, TRAIN))}; width "
+             f"Form: {args.form}.  Shakhov, omega = 0.5; trained on M = "
+             f"{', '.join(map(str, TRAIN))}; width "
              f"{width}, {iters} Adam steps ({'; '.join(notes)}).  Relative L2 errors over "
              f"|x| <= {WINDOW_ERR:g} lambda_1 (`closure.metrics`).", ""]
     profiles = {}
     for mach in HELD_OUT:
         sol = ref[mach]
         kin = {k: sol[k] for k in NAMES}
-        oracle, loss, _ = fit(*data[mach], width, 0, iters)
+        oracle, loss, _ = oracle_fit(*data[mach], width, 0, iters)
         rows = []
         for label, c in [("NSF", None), *models.items(), (f"oracle (fitted at M = {mach})",
                                                           oracle)]:
@@ -194,12 +246,12 @@ def main(argv=None):
             profiles[(mach, label)] = prof
         lines += [f"## M = {mach}", "", error_table(rows), ""]
         print("\n".join(lines[-4:]), flush=True)
-    (args.out / "local_closure.md").write_text("\n".join(lines) + "\n")
+    (args.out / f"local_closure{SUFFIX[args.form]}.md").write_text("\n".join(lines) + "\n")
 
     plot_profiles(ref[5.5], {label: prof for (m, label), prof in profiles.items()
                              if m == 5.5 and "seed " not in label},
                   "Mach 5.5 shock (held out): local learned constitutive relations",
-                  args.out / "local_closure.png")
+                  args.out / f"local_closure{SUFFIX[args.form]}.png")
 
     def fill(f):
         f.attrs["description"] = "held-out shock profiles of the local closures (ODE)"
@@ -210,7 +262,7 @@ def main(argv=None):
             for k in ("x", *NAMES):
                 write_dataset(g, k, prof[k])
 
-    atomic_h5(args.out / "local_closure.h5", fill)
+    atomic_h5(args.out / f"local_closure{SUFFIX[args.form]}.h5", fill)
     print(f"total {time.perf_counter() - t0:.0f} s; wrote {args.out}/local_closure.*")
 
 

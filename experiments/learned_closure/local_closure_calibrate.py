@@ -1,5 +1,6 @@
-"""The local constitutive closure of `local_closure.py`, calibrated a posteriori: fitted on
-the shock profiles themselves, through the shock ODE, not on the gradients.
+"""The local constitutive closure of `local_closure.py` (its free form), calibrated a
+posteriori: fitted on the shock profiles themselves, through the shock ODE, not on the
+gradients.
 
 The a-priori fit (least squares on the gradients of the kinetic profiles) is corrected by a
 smooth factor on each gradient,
@@ -27,7 +28,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from local_closure import GAS, HELD_OUT, PRANDTL, TRAIN, fit, kinetic, pairs, plot_profiles
+from local_closure import GAS, HELD_OUT, PRANDTL, TRAIN, kinetic, pairs, plot_profiles
+from local_closure import fit_free as fit
 from scipy.optimize import minimize
 
 import boltzmann as bz

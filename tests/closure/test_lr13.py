@@ -158,7 +158,8 @@ def test_training_terms_are_the_solvers_r13_terms():
     q = -0.3 * np.cos(x)
     Ug = system.from_primitive(rho, u, T, sig, q)
     F = np.zeros((5, n - 2 * kernels.NG + 1))
-    kernels.dissipative_flux(kernels.R13, Ug, dx, system.par, F, np.empty((7, n)))
+    kernels.dissipative_flux(kernels.R13, Ug, dx, system.par, F, np.empty((7, n)),
+                             system.table)
     faces = slice(1, n - 2)  # kernel face f lies between cells f + 1 and f + 2
     m, R = r13_terms(rho, T, sig, q, 0.3 * (0.5 * (T[1:] + T[:-1])) ** 0.7, dx)
     energy = (u[1:-2] + u[2:-1]) * m[faces] + R[faces]

@@ -1,0 +1,147 @@
+"""The learned local constitutive relation (closure.nn.local) and its finite-volume system
+(closure.systems.local): the map's structure, its tabulated inverse, and the closed system's
+conservation, symmetry and consistency with the shock ODE.
+
+The maps here are untrained (seeded initial weights): every such map is monotone, dissipative
+and NSF to first order by construction, which is what is tested."""
+
+import numpy as np
+import pytest
+import torch
+
+import boltzmann as bz
+from boltzmann.errors import FileFormatError, InputError
+from closure import kernels
+from closure.fv import FVNumerics, FVSolver
+from closure.metrics import profile_errors
+from closure.nn.local import A0, B0, X_MAX, Y_MAX, LocalMap, fit_local_map  # noqa: F401
+from closure.shock_ode import nsf_shock
+from closure.systems.local import LocalNSF
+
+GAS = bz.Gas(omega=0.5)
+
+
+@pytest.fixture(scope="module")
+def net():
+    torch.manual_seed(3)
+    return LocalMap(width=8, members=2, scale=(0.2, 1.5), box=(0.0, 1.0, 25.0))
+
+
+@pytest.fixture(scope="module")
+def table(net):
+    return net.inverse_table(nx=81, ny=41)
+
+
+def test_map_structure(net):
+    rng = np.random.default_rng(0)
+    s, q = rng.normal(0, 0.5, 50), rng.normal(0, 3.0, 50)
+    a, b = net.numpy(s, q)
+    a2, b2 = net.numpy(s, -q)
+    assert np.allclose(a2, a, rtol=1e-13, atol=1e-15)  # reflection: b flips, a does not
+    assert np.allclose(b2, -b, rtol=1e-13, atol=1e-15)
+    assert np.all(s * a + q * b >= 0.0)  # non-negative entropy production
+    x = torch.tensor(np.stack([s, q], 1))
+    _, J = net._value_jacobian(x)
+    J = J.numpy()
+    assert np.allclose(J, J.transpose(0, 2, 1), atol=1e-10)  # a gradient map
+    assert np.all(np.linalg.eigvalsh(0.5 * (J + J.transpose(0, 2, 1))) > 0.0)  # monotone
+    _, J0 = net._value_jacobian(torch.zeros(1, 2, dtype=torch.float64))
+    assert np.allclose(J0.numpy()[0], np.eye(2), atol=1e-10)  # NSF to first order
+    assert net.numpy(0.0, 0.0) == (0.0, 0.0)
+
+
+def test_inverse_table_and_kernel(net, table):
+    tab, kd = table
+    nx, ny = tab.shape[0] // 4, tab.shape[1]
+    assert kd > 0.0
+    rng = np.random.default_rng(1)
+    a = A0 * np.sinh(rng.uniform(-6, 6, 40))
+    b = B0 * np.sinh(rng.uniform(-6, 6, 40)) * rng.choice([-1, 1], 40)
+    s, q, J = net.invert(a, b)
+    sa, qb = net.numpy(s, q)
+    assert np.allclose(sa, a, rtol=1e-9, atol=1e-12) and np.allclose(qb, b, rtol=1e-9,
+                                                                      atol=1e-12)
+    got = np.array([kernels.local_fluxes(x, y, tab, nx, ny) for x, y in zip(a, b)])
+    err = np.abs(got - np.stack([s, q], 1)) / (1.0 + np.abs(np.stack([s, q], 1)))
+    assert err.max() < 2e-3, err.max()  # bicubic on an 81 x 41 table
+    # the step bound's slope covers the exact ds/da and dq/db (within the table's resolution)
+    inv = np.linalg.inv(J)
+    slope = np.array([kernels.local_slope(x, y, tab, nx, ny) for x, y in zip(a, b)])
+    assert np.all(slope >= 0.98 * np.maximum(inv[:, 0, 0], inv[:, 1, 1]))
+    # nodes are reproduced exactly, and q is odd in b
+    i, j = 30, 17
+    node = (A0 * np.sinh(-X_MAX + 2 * X_MAX * i / (nx - 1)), B0 * np.sinh(Y_MAX * j / (ny - 1)))
+    assert np.allclose(kernels.local_fluxes(*node, tab, nx, ny), (tab[i, j], tab[nx + i, j]),
+                       rtol=1e-12)
+    s1, q1 = kernels.local_fluxes(node[0], -node[1], tab, nx, ny)
+    assert s1 == pytest.approx(tab[i, j], rel=1e-12) and q1 == pytest.approx(-tab[nx + i, j])
+
+
+def _solver(problem, net, nx=120):
+    system = LocalNSF(GAS, GAS.mu_ref(problem.mfp_ref), net=net)
+    return FVSolver(problem, GAS, system, FVNumerics(nx=nx))
+
+
+def test_periodic_conservation_and_reflection(net):
+    wave = bz.PeriodicWave(kn=0.05, amplitude=0.3, u0=0.4)
+    solver = _solver(wave, net, 64)
+    U0 = solver.U.sum(1).copy()
+    solver.advance(max_steps=60)
+    assert np.allclose(solver.U.sum(1), U0, rtol=1e-13, atol=1e-13)
+
+    tube = bz.ShockTube.sod(kn=0.05, t_end=0.05)
+    right = _solver(tube, net)
+    right.run_until(tube.t_end)
+    mirror = bz.ShockTube(left=tube.right, right=tube.left, t_end=tube.t_end, kn=tube.kn)
+    left = _solver(mirror, net)
+    left.run_until(tube.t_end)
+    rho, u, T = right.system.primitive(right.U)
+    rho2, u2, T2 = left.system.primitive(left.U)
+    assert np.allclose(rho2[::-1], rho, rtol=1e-12)
+    assert np.allclose(-u2[::-1], u, atol=1e-12)
+    assert np.allclose(T2[::-1], T, rtol=1e-12)
+
+
+def test_steady_shock_matches_ode(net):
+    mach = 2.0
+    prob = bz.NormalShock(mach=mach)
+    system = LocalNSF(GAS, GAS.mu_ref(prob.mfp_ref), net=net)
+    fv = FVSolver(prob, GAS, system, FVNumerics(dx=0.125)).run()
+    ode = nsf_shock(mach, GAS, 2.0 / 3.0, constitutive=net.as_constitutive())
+    nsf = nsf_shock(mach, GAS, 2.0 / 3.0)
+    names = ("rho", "T", "sigma_xx", "q_x")
+    err = profile_errors(ode["x"], {k: ode[k] for k in names}, fv.x, fv.moments, window=10)
+    far = profile_errors(ode["x"], {k: ode[k] for k in names}, nsf["x"], nsf, window=10)
+    for k in names:
+        assert err[k] < 0.02, (k, err)
+    assert max(far.values()) > 5 * max(err.values())  # the map is not NSF
+
+
+def test_model_file_and_bad_input(net, tmp_path):
+    path = tmp_path / "m.pt"
+    net.save(path, note="test")
+    back = LocalMap.load(path)
+    s, q = np.array([0.3, -0.1]), np.array([1.0, -2.0])
+    assert np.array_equal(np.array(back.numpy(s, q)), np.array(net.numpy(s, q)))
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(bytes(raw))
+    with pytest.raises(FileFormatError):
+        LocalMap.load(bad)
+    with pytest.raises(InputError, match="Pr"):
+        LocalNSF(GAS, 1.0, prandtl=1.0, net=net)
+    with pytest.raises(InputError):
+        fit_local_map(np.zeros((5, 2)), np.zeros((4, 2)))
+
+
+def test_fit_reduces_loss():
+    rng = np.random.default_rng(0)
+    s, q = rng.uniform(0, 1, 200), rng.uniform(-2, 0, 200)
+    a, b = s * (1 + 0.5 * s), q * (1 + 0.1 * q * q)
+    model = fit_local_map(np.stack([s, q], 1), np.stack([a, b], 1), width=8, seeds=(0,),
+                          iters=1, prandtl=2.0 / 3.0)
+    first = model.meta["training"][0]["loss"]
+    model = fit_local_map(np.stack([s, q], 1), np.stack([a, b], 1), width=8, seeds=(0,),
+                          iters=150, prandtl=2.0 / 3.0)
+    assert model.meta["training"][0]["loss"] < 0.2 * first
