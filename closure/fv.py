@@ -86,7 +86,8 @@ class MomentSolution:
 
     def save(self, path):
         groups = {"gas": self.gas.to_attrs(),
-                  "model": {"name": self.system.name, "prandtl": self.system.prandtl},
+                  "model": {"name": self.system.name, "prandtl": self.system.prandtl,
+                            **getattr(self.system, "model_attrs", {})},
                   "numerics": numerics_attrs(self.numerics)}
         datasets = [("U", self.U, "conserved variables", ", ".join(self.system.variables))]
         return write_profiles(path, self.problem, self.t, self.x, self.moments, groups,

@@ -225,32 +225,30 @@ def dissipative_flux(code, Ug, dx, par, F, W, table):
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
-def _catmull_rom(t, w):
+def _catmull_rom(t):
     t2 = t * t
     t3 = t2 * t
-    w[0] = 0.5 * (-t3 + 2.0 * t2 - t)
-    w[1] = 0.5 * (3.0 * t3 - 5.0 * t2 + 2.0)
-    w[2] = 0.5 * (-3.0 * t3 + 4.0 * t2 + t)
-    w[3] = 0.5 * (t3 - t2)
+    return (0.5 * (-t3 + 2.0 * t2 - t), 0.5 * (3.0 * t3 - 5.0 * t2 + 2.0),
+            0.5 * (-3.0 * t3 + 4.0 * t2 + t), 0.5 * (t3 - t2))
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
 def local_fluxes(a, b, table, nx, ny):
     """(s, q) = (sigma/p, q_x/(p sqrt T)) of the learned local map's inverse
     (`closure.nn.local`) at the NSF-normalised gradients (a, b): Catmull-Rom bicubic in
-    (asinh(a/A0), asinh(|b|/B0)) on the table (2 nx, ny) (s in rows 0..nx-1, q below, for
-    b >= 0), s even and q odd in b (mirrored at b = 0), constant beyond the table's edges
-    (saturated fluxes)."""
+    (asinh(a/A0), asinh(|b|/B0)) on rows 0..2 nx of the table (4 nx, ny) (s, then q, for
+    b >= 0), s even and q odd in b (mirrored at b = 0), constant beyond the table's edges;
+    NaN for a NaN input."""
+    if not (a == a and b == b):
+        return np.nan, np.nan
     fx = (np.arcsinh(a / LOCAL_A0) + LOCAL_X_MAX) / (2.0 * LOCAL_X_MAX) * (nx - 1)
     fy = np.arcsinh(abs(b) / LOCAL_B0) / LOCAL_Y_MAX * (ny - 1)
     fx = min(max(fx, 0.0), nx - 1.0)
     fy = min(fy, ny - 1.0)
     i = min(int(fx), nx - 2)
     j = min(int(fy), ny - 2)
-    wx = np.empty(4)
-    wy = np.empty(4)
-    _catmull_rom(fx - i, wx)
-    _catmull_rom(fy - j, wy)
+    wx = _catmull_rom(fx - i)
+    wy = _catmull_rom(fy - j)
     s = 0.0
     q = 0.0
     for di in range(4):
@@ -267,9 +265,11 @@ def local_fluxes(a, b, table, nx, ny):
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
 def local_slope(a, b, table, nx, ny):
-    """The largest of ds/da and dq/db of the learned local map's inverse near (a, b): the
-    maximum over the 4 x 4 table nodes around it (rows 2 nx..4 nx of the table), at least
-    1e-3 (the effective diffusivity factor of the explicit step bound)."""
+    """The effective diffusivity factor of the explicit step bound near (a, b): 1.25 times
+    the largest of ds/da and dq/db of the learned local map's inverse over the 4 x 4 table
+    nodes around it (rows 2 nx..4 nx of the table), at least 1e-3 (the 1.25 covers the
+    inverse Jacobian's largest eigenvalue, up to 1.12 times its largest diagonal entry on
+    the shipped map)."""
     fx = (np.arcsinh(a / LOCAL_A0) + LOCAL_X_MAX) / (2.0 * LOCAL_X_MAX) * (nx - 1)
     fy = np.arcsinh(abs(b) / LOCAL_B0) / LOCAL_Y_MAX * (ny - 1)
     i = min(int(min(max(fx, 0.0), nx - 1.0)), nx - 2)
@@ -277,7 +277,7 @@ def local_slope(a, b, table, nx, ny):
     out = 1e-3
     for ii in range(max(i - 1, 0), min(i + 3, nx)):
         for jj in range(max(j - 1, 0), min(j + 3, ny)):
-            out = max(out, table[2 * nx + ii, jj], table[3 * nx + ii, jj])
+            out = max(out, 1.25 * table[2 * nx + ii, jj], 1.25 * table[3 * nx + ii, jj])
     return out
 
 

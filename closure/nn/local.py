@@ -1,27 +1,28 @@
 """A learned local constitutive relation of the NCCR type: the Navier-Stokes-normalised
-gradients as the gradient of a learned convex potential of the dimensionless stress and heat
-flux [the implicit form of Myong, Phys. Fluids 11, 2788 (1999); the dissipation potential of
-Onsager's theory],
+gradients as the (weighted) gradient of a learned convex potential of the dimensionless
+stress and heat flux [the implicit form of Myong, Phys. Fluids 11, 2788 (1999)],
 
-    (a, b) = grad Psi(s, q),   s = sigma/p,   q = q_x / (p sqrt T),
-    a = -(4/3) mu du/dx / p,   b = -(c_p mu / Pr) dT/dx / (p sqrt T),
-    Psi(x) = mean over members of P_k(H_k^(-1/2) x) - grad P_k(0) . H_k^(-1/2) x,
+    (a, b) = W^-1 grad Phi(s, q),   s = sigma/p,   q = q_x / (p sqrt T),
+    a = -(4/3) mu du/dx / p,        b = -(c_p mu / Pr) dT/dx / (p sqrt T),
+    Phi(x) = mean over members of P_k(r_k x) - grad P_k(0) . r_k x,   r_k = (W / H_k)^(1/2),
     P_k(x) = [C_k(D x) + C_k(D R x)] / 2 + eps (|D x|^2 / 2 + sum_i w_i^2 h((D x)_i / w_i)),
 
 C_k an input-convex network [Amos, Xu & Kolter, ICML 2017] (softplus units, non-negative
 weights on the hidden paths), D = diag(1/s0, 1/q0) the data's scale, R = diag(1, -1) the
-reflection, H_k the (diagonal) Hessian of P_k at 0, h(t) = t^4/12 and w the reach of the
-training data in units of their spread.  The eps terms make the map strictly monotone and,
-beyond the data (h is small inside), the gradients grow as the cube of the fluxes: there
-the fluxes saturate (as a cube root), the free-streaming limit's trend, instead of growing
-as the data's last slope.  By construction:
-- the map is monotone (Psi convex) and, with eps > 0, invertible with a Lipschitz inverse,
-  so the fluxes at given gradients (what a time-dependent solver needs) exist and are unique:
-  the closed system is parabolic, not backward-diffusive;
-- s a + q b >= 0 (convexity and grad Psi(0) = 0): non-negative entropy production;
-- it is exactly NSF to first order (Hessian of Psi at 0 = identity);
-- q -> -q flips b only (reflection symmetry), and it is Galilean and scaling invariant
-  (dimensionless fluid-frame quantities).
+reflection, H_k the (diagonal) Hessian of P_k at 0, W = diag(3/4, Pr/c_p) the weights of the
+entropy production (which is p^2/(mu T) [(3/4) s a + (Pr/c_p) q b] in 1D), h(t) = t^4/12
+and w the reach of the training data in units of their spread.  The eps terms make the map
+strictly monotone; the quartic one (small inside the data's reach, dominant far beyond it)
+makes the gradients grow as the cube of the fluxes there, so far beyond the data the fluxes
+grow only as the cube root of the gradients.  By construction:
+- the map is monotone in the W inner product (Phi convex) and invertible with a Lipschitz
+  inverse, so the fluxes at given gradients (what a time-dependent solver needs) exist and
+  are unique: the closed system is parabolic, not backward-diffusive;
+- x . W (a, b) = x . grad Phi >= 0 (convexity, grad Phi(0) = 0): the entropy production is
+  non-negative;
+- it is exactly NSF to first order (Jacobian at 0 = identity);
+- q -> -q flips b only (reflection symmetry); its inputs and outputs are fluid-frame and
+  dimensionless, so the closure is Galilean invariant.
 
 A first version with gradients s exp(g(s, q^2)) of an unconstrained network fitted the shock
 data better (docs/learned_closure.md), but its b decreased with q over much of the plane
@@ -101,18 +102,24 @@ class LocalMap(nn.Module):
         growth = (w * w * (d / w) ** 4 / 12.0).sum(-1)
         return 0.5 * (net(d) + net(refl)) + self.eps * (0.5 * (d * d).sum(-1) + growth)
 
+    @property
+    def weights(self):
+        """W = (3/4, Pr/c_p) (c_p = 5/2): the entropy production is p^2/(mu T) (x . W (a, b))."""
+        return torch.tensor([0.75, self.prandtl / 2.5], dtype=torch.float64)
+
     def _member_map(self, net, x):
-        """grad Psi_k at x (N, 2), differentiable (training)."""
+        """W^-1 grad Phi_k at x (N, 2), differentiable (training)."""
         zero = torch.zeros(1, 2, dtype=torch.float64, requires_grad=True)
         g0 = torch.autograd.grad(self._potential(net, zero).sum(), zero, create_graph=True)[0]
         h = torch.stack([torch.autograd.grad(g0[0, k], zero, create_graph=True)[0][0, k]
                          for k in range(2)])
-        r = h.rsqrt()
+        w = self.weights
+        r = (w / h).sqrt()
         y = x * r
         if not y.requires_grad:
             y = y.detach().requires_grad_(True)
         g = torch.autograd.grad(self._potential(net, y).sum(), y, create_graph=True)[0]
-        return r * (g - g0)
+        return r * (g - g0) / w
 
     def forward(self, s, q):
         with torch.enable_grad():
@@ -195,7 +202,8 @@ class LocalMap(nn.Module):
         return self._tables[nx, ny]
 
     def save(self, path, **meta):
-        return save_model(path, self, {**self.meta, **meta, "kind": KIND, "width": self.width,
+        own = {k: v for k, v in self.meta.items() if k != "path"}
+        return save_model(path, self, {**own, **meta, "kind": KIND, "width": self.width,
                                        "members": len(self.nets), "prandtl": self.prandtl,
                                        "eps": self.eps})
 
@@ -203,7 +211,7 @@ class LocalMap(nn.Module):
     def load(cls, path):
         meta, state = load_model(path, KIND)
         net = cls(meta["width"], meta["members"], prandtl=meta["prandtl"], eps=meta["eps"],
-                  meta=meta)
+                  meta={**meta, "path": str(path)})
         net.load_state_dict(state)
         return net
 

@@ -18,7 +18,7 @@ FORMAT = "mlclosure.model"
 VERSION = 1
 
 
-def _digest(state) -> str:
+def weights_digest(state) -> str:
     sha = hashlib.sha256()
     for k in sorted(state):
         sha.update(k.encode())
@@ -32,7 +32,7 @@ def save_model(path, model, meta: dict):
         raise ValueError("model metadata needs a 'kind'")
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     blob = {"format": FORMAT, "meta": json.dumps({**meta, "version": VERSION}),
-            "state": state, "sha256": _digest(state)}
+            "state": state, "sha256": weights_digest(state)}
     return atomic_file(path, lambda tmp: torch.save(blob, tmp), ".pt")
 
 
@@ -51,6 +51,6 @@ def load_model(path, kind: str):
         raise FileFormatError(f"{path}: a {meta.get('kind')!r} model, not {kind!r}")
     if meta.get("version") != VERSION:
         raise FileFormatError(f"{path}: model file version {meta.get('version')} != {VERSION}")
-    if _digest(blob["state"]) != blob["sha256"]:
+    if weights_digest(blob["state"]) != blob["sha256"]:
         raise FileFormatError(f"{path}: weights do not match their checksum (corrupt file)")
     return meta, blob["state"]

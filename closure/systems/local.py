@@ -5,12 +5,13 @@ gradients,
     sigma = p s(a, b),   q_x = p sqrt(T) q(a, b),   a = sigma_NSF / p,   b = q_NSF / (p sqrt T),
 
 read by the numba kernels from a table built once per model (`LocalMap.inverse_table`).
-Mass, momentum and energy stay in conservation form; the map is monotone (a convex
-potential), so the system is parabolic and its entropy production non-negative; its inputs
-are dimensionless fluid-frame quantities, so the closure is Galilean and scaling invariant
-and, s being even and q odd in b, reflection symmetric.  The explicit diffusion bound is
-NSF's times the local ds/da, dq/db at each face (the numba kernels), or the table's largest
-(the NumPy back end).
+Mass, momentum and energy stay in conservation form; the exact map is monotone (a convex
+potential), so the system is parabolic and its entropy production non-negative (the
+tabulated inverse is so to within its interpolation error, and constant beyond |a|, |b| of
+about 550); its inputs are dimensionless fluid-frame quantities, so the closure is Galilean
+invariant and, s being even and q odd in b, reflection symmetric.  The explicit diffusion
+bound is NSF's times the local slope at each interior face (`kernels.local_slope`, numba
+back end), or the table's largest slope (NumPy back end).
 
 The steady shock of the same map without time marching is
 `closure.shock_ode.nsf_shock(constitutive=LocalMap.as_constitutive())`.
@@ -57,7 +58,8 @@ class LocalNSF(NSF):
 
     def __init__(self, gas, mu_ref, prandtl=2.0 / 3.0, net=None):
         super().__init__(gas, mu_ref, prandtl)
-        from ..nn.local import LocalMap
+        from ..nn.local import LocalMap  # torch only when the system is built
+        from ..nn.modelfile import weights_digest
 
         if not isinstance(net, LocalMap):
             net = _load(Path(DEFAULT_MODEL if net is None else net))
@@ -70,6 +72,9 @@ class LocalNSF(NSF):
                           f"omega = {gas.omega}", stacklevel=2)
         self.net = net
         self._table, self._kd = net.inverse_table()
+        source = net.meta.get("path", "in memory")
+        self.model_attrs = {"model_file": source,
+                            "weights_sha256": weights_digest(net.state_dict())}
         self._warned = False
 
     @property

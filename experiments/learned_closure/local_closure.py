@@ -263,7 +263,8 @@ def main(argv=None):
                 write_dataset(g, k, prof[k])
 
     atomic_h5(args.out / f"local_closure{SUFFIX[args.form]}.h5", fill)
-    print(f"total {time.perf_counter() - t0:.0f} s; wrote {args.out}/local_closure.*")
+    print(f"total {time.perf_counter() - t0:.0f} s; wrote "
+          f"{args.out}/local_closure{SUFFIX[args.form]}.*")
 
 
 if __name__ == "__main__":

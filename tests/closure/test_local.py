@@ -5,6 +5,8 @@ conservation, symmetry and consistency with the shock ODE.
 The maps here are untrained (seeded initial weights): every such map is monotone, dissipative
 and NSF to first order by construction, which is what is tested."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -16,7 +18,8 @@ from closure.fv import FVNumerics, FVSolver
 from closure.metrics import profile_errors
 from closure.nn.local import A0, B0, X_MAX, Y_MAX, LocalMap, fit_local_map  # noqa: F401
 from closure.shock_ode import nsf_shock
-from closure.systems.local import LocalNSF
+from closure.systems import NSF, SYSTEMS
+from closure.systems.local import EnvelopeWarning, LocalNSF
 
 GAS = bz.Gas(omega=0.5)
 
@@ -39,12 +42,13 @@ def test_map_structure(net):
     a2, b2 = net.numpy(s, -q)
     assert np.allclose(a2, a, rtol=1e-13, atol=1e-15)  # reflection: b flips, a does not
     assert np.allclose(b2, -b, rtol=1e-13, atol=1e-15)
-    assert np.all(s * a + q * b >= 0.0)  # non-negative entropy production
+    # entropy production p^2/(mu T) [(3/4) s a + (Pr/c_p) q b] >= 0, Pr/c_p = 4/15
+    assert np.all(0.75 * s * a + 4.0 / 15.0 * q * b >= 0.0)
     x = torch.tensor(np.stack([s, q], 1))
     _, J = net._value_jacobian(x)
-    J = J.numpy()
-    assert np.allclose(J, J.transpose(0, 2, 1), atol=1e-10)  # a gradient map
-    assert np.all(np.linalg.eigvalsh(0.5 * (J + J.transpose(0, 2, 1))) > 0.0)  # monotone
+    WJ = np.array([0.75, 4.0 / 15.0])[None, :, None] * J.numpy()
+    assert np.allclose(WJ, WJ.transpose(0, 2, 1), atol=1e-10)  # W J: a Hessian
+    assert np.all(np.linalg.eigvalsh(WJ) > 0.0)  # monotone in the W inner product
     _, J0 = net._value_jacobian(torch.zeros(1, 2, dtype=torch.float64))
     assert np.allclose(J0.numpy()[0], np.eye(2), atol=1e-10)  # NSF to first order
     assert net.numpy(0.0, 0.0) == (0.0, 0.0)
@@ -102,8 +106,10 @@ def test_periodic_conservation_and_reflection(net):
     assert np.allclose(T2[::-1], T, rtol=1e-12)
 
 
-def test_steady_shock_matches_ode(net):
-    mach = 2.0
+def test_steady_shock_matches_ode():
+    torch.manual_seed(3)  # smaller scales than the fixture's: a map clearly apart from NSF
+    net = LocalMap(width=8, members=2, scale=(0.1, 0.5), box=(0.0, 1.0, 25.0))
+    mach = 3.0
     prob = bz.NormalShock(mach=mach)
     system = LocalNSF(GAS, GAS.mu_ref(prob.mfp_ref), net=net)
     fv = FVSolver(prob, GAS, system, FVNumerics(dx=0.125)).run()
@@ -114,7 +120,7 @@ def test_steady_shock_matches_ode(net):
     far = profile_errors(ode["x"], {k: ode[k] for k in names}, nsf["x"], nsf, window=10)
     for k in names:
         assert err[k] < 0.02, (k, err)
-    assert max(far.values()) > 5 * max(err.values())  # the map is not NSF
+    assert max(far.values()) > 3 * max(err.values())  # the map is not NSF
 
 
 def test_model_file_and_bad_input(net, tmp_path):
@@ -145,3 +151,39 @@ def test_fit_reduces_loss():
     model = fit_local_map(np.stack([s, q], 1), np.stack([a, b], 1), width=8, seeds=(0,),
                           iters=150, prandtl=2.0 / 3.0)
     assert model.meta["training"][0]["loss"] < 0.2 * first
+
+
+def test_galilean_invariance_of_the_face_fluxes(net):
+    system = LocalNSF(GAS, 0.3, net=net)
+    x = np.linspace(0.0, 1.0, 40)
+    rho, u, T = 1.0 + 0.5 * np.sin(3 * x), 0.8 * np.cos(2 * x), 1.0 + 0.7 * x * x
+    sigma, q = system.face_fluxes(system.from_primitive(rho, u, T), 0.02)
+    sigma2, q2 = system.face_fluxes(system.from_primitive(rho, u + 2.7, T), 0.02)
+    assert np.allclose(sigma2, sigma, rtol=1e-12, atol=1e-14)
+    assert np.allclose(q2, q, rtol=1e-12, atol=1e-14)
+    nsf = NSF(GAS, 0.3).face_flux(system.from_primitive(rho, u, T), 0.02)[1]
+    assert np.max(np.abs(sigma - nsf)) > 1e-3 * np.max(np.abs(nsf))  # not NSF
+
+
+def test_shipped_model_and_envelope_warning():
+    system = SYSTEMS["local"](GAS, GAS.mu_ref(1.0))
+    assert system.net.meta["train_machs"] and system.model_attrs["weights_sha256"]
+    tube = bz.ShockTube.sod(kn=3.0, t_end=0.02)  # large smooth gradients: beyond the shocks
+    solver = FVSolver(tube, GAS, system, FVNumerics(nx=50))
+    with pytest.warns(EnvelopeWarning, match="outside the range of its training data"):
+        solver.run_until(tube.t_end)
+
+
+def test_main_job_styles_every_system():
+    """Every moment system of the main job's config has a plot style (the job crashed at its
+    figure on a new system once)."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2] / "experiments" / "shock_structure"
+    systems = tomllib.loads((root / "config.toml").read_text())["moments"]["systems"]
+    source = (root / "run.py").read_text()
+    style = source[source.index("SYSTEM_STYLE = {"):source.index("}\n", source.index(
+        "SYSTEM_STYLE = {"))]
+    for name in systems:
+        assert f'"{name}":' in style, name
+        assert name in SYSTEMS or name == "learned"
