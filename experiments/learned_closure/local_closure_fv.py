@@ -19,10 +19,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 from local_closure import GAS, PRANDTL, kinetic  # noqa: E402
-from lr13 import load_data  # noqa: E402
-from run import kinetic_time  # noqa: E402
+from lr13 import load_data, tube_table  # noqa: E402
 
 import boltzmann as bz  # noqa: E402
 from closure.fv import FVNumerics, FVSolver  # noqa: E402
@@ -81,36 +79,8 @@ def main(argv=None):
 
     _, dcfg, parts = load_data()
     gas = bz.Gas(omega=dcfg["omega"])
-    lines += ["## Held-out tubes, last snapshot (relative L2; closure.metrics)", "",
-              "Speed: the kinetic solver's wall time on the same grid over the model's (best "
-              "of two runs each, in this run).", "",
-              "| run | kinetic (ms) | " + " | ".join(f"{m} rho / T / q_x (speed)"
-                                                     for m in MODELS) + " |",
-              "|---" * (len(MODELS) + 2) + "|"]
-    for r in parts["test"]:
-        if r.problem.kind == "shock":
-            continue
-        t_k = kinetic_time(r, gas, 2)
-        cells = []
-        for name in MODELS:
-            try:
-                wall = np.inf
-                for _ in range(2):
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        solver = FVSolver(r.problem, gas, system(name, gas, r.problem, net),
-                                          FVNumerics(nx=r["x"].size))
-                        t0 = time.perf_counter()
-                        sol = solver.run()
-                        wall = min(wall, time.perf_counter() - t0)
-                e = profile_errors(r["x"], {k: r[k][-1] for k in NAMES}, sol.x, sol,
-                                   names=("rho", "T", "q_x"))
-                cells.append(f"{e['rho']:.3f} / {e['T']:.3f} / {e['q_x']:.3f} "
-                             f"({t_k / wall:.1f}x)")
-            except bz.SolutionError as exc:
-                cells.append(f"breaks down ({exc})"[:60])
-        lines.append(f"| {r.name} | {1e3 * t_k:.0f} | " + " | ".join(cells) + " |")
-        print(lines[-1], flush=True)
+    lines += tube_table(parts, gas, MODELS, lambda name, problem: system(name, gas, problem,
+                                                                       net))
     lines += ["", "Speed excludes building the system (the local closure's inverse table: "
               "seconds, once per model and run)."]
     (args.out / "local_closure_fv.md").write_text("\n".join(lines) + "\n")

@@ -81,6 +81,44 @@ def shock_reference(parts):
     return shock, xr, {k: shock[k][0] for k in ("rho", "u", "T", "sigma_xx", "q_x")}
 
 
+def tube_table(parts, gas, models, system=lambda name, problem: name):
+    """Markdown lines: the held-out tubes of `parts` rolled out with each model (errors in
+    rho, T, q_x at the last snapshot) and the speed against the kinetic solver on the same
+    grid (best of two runs each, in this run; the solver is built before the clock starts).
+    system(name, problem) gives what `FVSolver` takes for a model name."""
+    lines = ["## Held-out tubes, last snapshot (relative L2; closure.metrics)", "",
+             "Speed: the kinetic solver's wall time on the same grid over the model's "
+             "(best of two runs each, both in this run).", "",
+             "| run | kinetic (ms) | " + " | ".join(f"{m} rho / T / q_x (speed)"
+                                                    for m in models) + " |",
+             "|---" * (len(models) + 2) + "|"]
+    for r in parts["test"]:
+        if r.problem.kind == "shock":
+            continue
+        t_kin = kinetic_time(r, gas, 2)
+        cells = []
+        for model in models:
+            try:
+                wall = np.inf
+                for _ in range(2):
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        solver = FVSolver(r.problem, gas, system(model, r.problem),
+                                          FVNumerics(nx=r["x"].size))
+                        t0 = time.perf_counter()
+                        sol = solver.run()
+                        wall = min(wall, time.perf_counter() - t0)
+                e = profile_errors(r["x"], {k: r[k][-1] for k in ("rho", "T", "q_x")}, sol.x,
+                                   sol, names=("rho", "T", "q_x"))
+                cells.append(f"{e['rho']:.3f} / {e['T']:.3f} / {e['q_x']:.3f} "
+                             f"({t_kin / wall:.1f}x)")
+            except bz.SolutionError as exc:
+                cells.append(f"breaks down ({exc})"[:60])
+        lines.append(f"| {r.name} | {1e3 * t_kin:.0f} | " + " | ".join(cells) + " |")
+        print(lines[-1], flush=True)
+    return lines
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=HERE / "out")
@@ -136,34 +174,7 @@ def main(argv=None):
     lines += ["", f"## Stationary Mach {shock.problem.mach} shock against the kinetic "
               "reference (|x| <= 15 lambda_1)", "", error_table(rows)]
 
-    lines += ["", "## Held-out tubes, last snapshot (relative L2; closure.metrics)", "",
-              "Speed: the kinetic solver's wall time on the same grid over the model's "
-              "(best of two runs each, both in this run).", "",
-              "| run | kinetic (ms) | " + " | ".join(f"{m} rho / T / q_x (speed)"
-                                                     for m in MODELS) + " |",
-              "|---" * (len(MODELS) + 2) + "|"]
-    for r in parts["test"]:
-        if r.problem.kind == "shock":
-            continue
-        t_kin = kinetic_time(r, gas, 2)
-        cells = []
-        for model in MODELS:
-            try:
-                wall = np.inf
-                for _ in range(2):
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        t0 = time.perf_counter()
-                        sol = FVSolver(r.problem, gas, model, FVNumerics(nx=r["x"].size)).run()
-                        wall = min(wall, time.perf_counter() - t0)
-                e = profile_errors(r["x"], {k: r[k][-1] for k in ref}, sol.x, sol,
-                                   names=("rho", "T", "q_x"))
-                cells.append(f"{e['rho']:.3f} / {e['T']:.3f} / {e['q_x']:.3f} "
-                             f"({t_kin / wall:.1f}x)")
-            except bz.SolutionError as exc:
-                cells.append(f"breaks down ({exc})"[:60])
-        lines.append(f"| {r.name} | {1e3 * t_kin:.0f} | " + " | ".join(cells) + " |")
-        print(lines[-1], flush=True)
+    lines += [""] + tube_table(parts, gas, MODELS)
     (args.out / "lr13_eval.md").write_text("\n".join(lines) + "\n")
 
     fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True)
