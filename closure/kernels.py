@@ -267,9 +267,9 @@ def local_fluxes(a, b, table, nx, ny):
 def local_slope(a, b, table, nx, ny):
     """The effective diffusivity factor of the explicit step bound near (a, b): 1.25 times
     the largest of ds/da and dq/db of the learned local map's inverse over the 4 x 4 table
-    nodes around it (rows 2 nx..4 nx of the table), at least 1e-3 (the 1.25 covers the
-    inverse Jacobian's largest eigenvalue, up to 1.12 times its largest diagonal entry on
-    the shipped map)."""
+    nodes around it (rows 2 nx..4 nx of the table), at least 1e-3.  The 1.25 covers the
+    coupling: on the shipped map the largest eigenvalue of the frozen-coefficient diffusion
+    matrix is at most 1.08 times NSF's coefficient times the largest diagonal entry."""
     fx = (np.arcsinh(a / LOCAL_A0) + LOCAL_X_MAX) / (2.0 * LOCAL_X_MAX) * (nx - 1)
     fy = np.arcsinh(abs(b) / LOCAL_B0) / LOCAL_Y_MAX * (ny - 1)
     i = min(int(min(max(fx, 0.0), nx - 1.0)), nx - 2)

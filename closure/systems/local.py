@@ -58,6 +58,9 @@ class LocalNSF(NSF):
 
     def __init__(self, gas, mu_ref, prandtl=2.0 / 3.0, net=None):
         super().__init__(gas, mu_ref, prandtl)
+        if gas.dof != 3:
+            raise InputError("local closure: the monatomic gas (dof = 3) only (its entropy "
+                             "weights and the map's gradients use c_p = 5/2)")
         from ..nn.local import LocalMap  # torch only when the system is built
         from ..nn.modelfile import weights_digest
 

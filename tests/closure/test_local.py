@@ -137,6 +137,8 @@ def test_model_file_and_bad_input(net, tmp_path):
         LocalMap.load(bad)
     with pytest.raises(InputError, match="Pr"):
         LocalNSF(GAS, 1.0, prandtl=1.0, net=net)
+    with pytest.raises(InputError, match="monatomic"):
+        LocalNSF(bz.Gas(dof=1), 1.0, net=net)
     with pytest.raises(InputError):
         fit_local_map(np.zeros((5, 2)), np.zeros((4, 2)))
 
