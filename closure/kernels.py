@@ -156,6 +156,16 @@ def speed(code, U, j, par, table):
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
+def _nsf_face(ul, tl, ur, tr, dx, par):
+    """NSF's sigma = -4/3 mu du/dx and q = -(c_p mu / Pr) dT/dx at the face between cells
+    (ul, tl) and (ur, tr), and the face temperature (their mean, where mu is taken)."""
+    th = 0.5 * (tl + tr)
+    mu = par[2] * th ** par[3]
+    return (-4.0 / 3.0 * mu * (ur - ul) / dx, -(par[1] + 1.0) * mu / par[4] * (tr - tl) / dx,
+            th)
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
 def dissipative_flux(code, Ug, dx, par, F, W, table):
     """Add the dissipative flux at the n + 1 faces of the interior of Ug to F (nvar, n + 1);
     face f lies between Ug cells f + 1 and f + 2.  W (7, n + 2 NG) is work space.
@@ -174,10 +184,7 @@ def dissipative_flux(code, Ug, dx, par, F, W, table):
         for f in range(ng - 2 * NG + 1):
             c = f + 1
             ul, tl, ur, tr = W[0, c], W[1, c], W[0, c + 1], W[1, c + 1]
-            th = 0.5 * (tl + tr)
-            mu = mu_ref * th**omega
-            sigma = -4.0 / 3.0 * mu * (ur - ul) / dx
-            q = -(cv + 1.0) * mu / par[4] * (tr - tl) / dx
+            sigma, q, th = _nsf_face(ul, tl, ur, tr, dx, par)
             if code == LNSF:
                 pf = 0.5 * (W[2, c] + W[2, c + 1]) * th
                 cf = pf * np.sqrt(th)
@@ -233,6 +240,17 @@ def _catmull_rom(t):
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
+def _local_cell(a, b, nx, ny):
+    """Table coordinates (fx, fy) of (a, b), clamped to the table, and the node (i, j) that
+    starts their cell: x = asinh(a/A0) on [-X_MAX, X_MAX], y = asinh(|b|/B0) on [0, Y_MAX]."""
+    fx = (np.arcsinh(a / LOCAL_A0) + LOCAL_X_MAX) / (2.0 * LOCAL_X_MAX) * (nx - 1)
+    fy = np.arcsinh(abs(b) / LOCAL_B0) / LOCAL_Y_MAX * (ny - 1)
+    fx = min(max(fx, 0.0), nx - 1.0)
+    fy = min(fy, ny - 1.0)
+    return fx, fy, min(int(fx), nx - 2), min(int(fy), ny - 2)
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
 def local_fluxes(a, b, table, nx, ny):
     """(s, q) = (sigma/p, q_x/(p sqrt T)) of the learned local map's inverse
     (`closure.nn.local`) at the NSF-normalised gradients (a, b): Catmull-Rom bicubic in
@@ -241,12 +259,7 @@ def local_fluxes(a, b, table, nx, ny):
     NaN for a NaN input."""
     if not (a == a and b == b):
         return np.nan, np.nan
-    fx = (np.arcsinh(a / LOCAL_A0) + LOCAL_X_MAX) / (2.0 * LOCAL_X_MAX) * (nx - 1)
-    fy = np.arcsinh(abs(b) / LOCAL_B0) / LOCAL_Y_MAX * (ny - 1)
-    fx = min(max(fx, 0.0), nx - 1.0)
-    fy = min(fy, ny - 1.0)
-    i = min(int(fx), nx - 2)
-    j = min(int(fy), ny - 2)
+    fx, fy, i, j = _local_cell(a, b, nx, ny)
     wx = _catmull_rom(fx - i)
     wy = _catmull_rom(fy - j)
     s = 0.0
@@ -270,10 +283,7 @@ def local_slope(a, b, table, nx, ny):
     nodes around it (rows 2 nx..4 nx of the table), at least 1e-3.  The 1.25 covers the
     coupling: on the shipped map the largest eigenvalue of the frozen-coefficient diffusion
     matrix is at most 1.08 times NSF's coefficient times the largest diagonal entry."""
-    fx = (np.arcsinh(a / LOCAL_A0) + LOCAL_X_MAX) / (2.0 * LOCAL_X_MAX) * (nx - 1)
-    fy = np.arcsinh(abs(b) / LOCAL_B0) / LOCAL_Y_MAX * (ny - 1)
-    i = min(int(min(max(fx, 0.0), nx - 1.0)), nx - 2)
-    j = min(int(min(fy, ny - 1.0)), ny - 2)
+    _, _, i, j = _local_cell(a, b, nx, ny)
     out = 1e-3
     for ii in range(max(i - 1, 0), min(i + 3, nx)):
         for jj in range(max(j - 1, 0), min(j + 3, ny)):
@@ -500,19 +510,15 @@ def dissipative_dt(code, U, dx, par, table):
     face's NSF-normalised gradients, not from the table's largest."""
     kd = diffusivity_coefficient(code, par)
     dt = np.inf
-    if kd > 0.0 and code == LNSF:
-        kd = kd / par[5]
-        cv = par[1]
+    if code == LNSF:
+        kd = diffusivity_coefficient(NSF, par)  # times the local slope, not the largest
         nx, ny = int(par[6]), int(par[7])
         for j in range(U.shape[1] - 1):
-            rl, ul, tl = primitive(code, U, j, cv)
-            rr, ur, tr = primitive(code, U, j + 1, cv)
-            th = 0.5 * (tl + tr)
-            mu = par[2] * th ** par[3]
+            rl, ul, tl = primitive(code, U, j, par[1])
+            rr, ur, tr = primitive(code, U, j + 1, par[1])
+            sigma, q, th = _nsf_face(ul, tl, ur, tr, dx, par)
             pf = 0.5 * (rl + rr) * th
-            a = -4.0 / 3.0 * mu * (ur - ul) / (dx * pf)
-            b = -(cv + 1.0) * mu / par[4] * (tr - tl) / (dx * pf * np.sqrt(th))
-            slope = local_slope(a, b, table, nx, ny)
+            slope = local_slope(sigma / pf, q / (pf * np.sqrt(th)), table, nx, ny)
             dt = min(dt, dx * dx * min(rl, rr) / (2.0 * kd * slope * par[2]
                                                    * max(tl, tr) ** par[3]))
     elif kd > 0.0:

@@ -145,23 +145,24 @@ class LocalMap(nn.Module):
         b = torch.as_tensor(b, dtype=torch.float64)
         x = torch.stack([a, b], 1).clone()
         target = x.clone()
+        scale = 1.0 + target.abs()
         for _ in range(iters):
             F, J = self._value_jacobian(x)
-            r = F - target
-            scale = 1.0 + target.abs()
-            if (r.abs() / scale).max() < tol:
+            res = ((F - target).abs() / scale).amax(1)
+            if res.max() < tol:
                 break
-            step = torch.linalg.solve(J, r.unsqueeze(-1)).squeeze(-1)
+            step = torch.linalg.solve(J, (F - target).unsqueeze(-1)).squeeze(-1)
             lam = torch.ones(len(x), 1, dtype=torch.float64)
             for _ in range(30):  # backtracking: halve where the residual does not fall
                 Fn, _ = self._value_jacobian(x - lam * step, jac=False)
-                worse = ((Fn - target).abs() / scale).amax(1) > (r.abs() / scale).amax(1)
+                worse = ((Fn - target).abs() / scale).amax(1) > res
                 if not worse.any():
                     break
                 lam[worse] *= 0.5
             x = x - lam * step
-        F, J = self._value_jacobian(x)
-        err = ((F - target).abs() / (1.0 + target.abs())).amax(1)
+        else:  # no break: x moved after its last evaluation
+            F, J = self._value_jacobian(x)
+        err = ((F - target).abs() / scale).amax(1)
         if not err.max() < 1e-9:
             i = int(err.argmax())
             raise SolutionError(f"local closure: no inverse at a={a[i]:.4g}, b={b[i]:.4g} "

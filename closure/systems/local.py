@@ -89,22 +89,20 @@ class LocalNSF(NSF):
     def table(self):
         return self._table
 
-    def face_fluxes(self, U, dx):
-        """sigma_xx and q_x at the n - 1 faces between the n cells of U."""
+    def face_flux(self, U, dx):
+        """The kernel's dissipative flux (0, sigma_xx, u sigma_xx + q_x) at the n - 1 faces
+        between the n cells of U."""
         Ug = np.concatenate([U[:, :1], U, U[:, -1:]], axis=1)  # the kernel skips one per side
         F = np.zeros((3, U.shape[1] - 1))
         kernels.dissipative_flux(self.code, Ug, dx, self.par, F, np.empty((7, Ug.shape[1])),
                                  self._table)
+        return F
+
+    def face_fluxes(self, U, dx):
+        """sigma_xx and q_x at the n - 1 faces between the n cells of U."""
+        F = self.face_flux(U, dx)
         u = U[1] / U[0]
         return F[1], F[2] - 0.5 * (u[1:] + u[:-1]) * F[1]
-
-    def face_flux(self, U, dx):
-        sigma, q = self.face_fluxes(U, dx)
-        u = U[1] / U[0]
-        return np.array([np.zeros_like(sigma), sigma, 0.5 * (u[1:] + u[:-1]) * sigma + q])
-
-    def _stress_heat(self, u, T, dx):
-        raise NotImplementedError  # diagnostics go through face_fluxes
 
     def diagnostics(self, U, dx):
         out = super(NSF, self).diagnostics(U, dx)
