@@ -4,9 +4,13 @@
                                              in RUN/config.toml
     closure eelt resume RUN                  continue a killed or finished run (more
                                              iterations: raise [eelt] iterations in
-                                             RUN/config.toml, the one edit allowed; a run
-                                             that converged stays converged)
+                                             RUN/config.toml; that and [eelt] final are the
+                                             edits allowed; a run that converged stays
+                                             converged)
     closure eelt status RUN                  a table of the iterations
+    closure eelt install RUN [--to PATH]     copy a closure run's final model (trained on
+                                             every label: [eelt] final = true) to PATH, by
+                                             default the shipped closure/models/default.pt
     closure dp test MODEL FRAMES.h5 [--plot parity.png]   `dp test`: RMSEs, parity plot
 
 `closure dp run|resume|status` are the same as `closure eelt ...`.  The config's top-level
@@ -22,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from boltzmann.errors import FileFormatError
+from boltzmann.io import atomic_file
 
 from .eelt import local_executor, read_state
 
@@ -44,6 +49,12 @@ def add_parsers(sub):
         cmds.add_parser("resume", help="continue a run").add_argument("run", type=Path)
         cmds.add_parser("status", help="table of a run's iterations").add_argument(
             "run", type=Path)
+        if name == "eelt":
+            i = cmds.add_parser("install", help="copy a closure run's final model to the "
+                                "shipped default (or --to PATH)")
+            i.add_argument("run", type=Path)
+            i.add_argument("--to", type=Path, help="target model file (default: the shipped "
+                           "closure/models/default.pt)")
         if name == "dp":
             t = cmds.add_parser("test", help="RMSE of a model file on frames (HDF5)")
             t.add_argument("model", type=Path)
@@ -78,6 +89,10 @@ def status_table(run):
     total = state["config"]["iterations"]
     tail = (f"converged at iteration {state['converged']}" if state.get("converged") is not None
             else f"{done} of {total} iterations done")
+    if "final" in state:
+        f = state["final"]
+        tail += (f"; final model trained on {f['trained_on']} ({f['seconds']:.0f} s"
+                 + "".join(f", test {k} {v:.4g}" for k, v in sorted(f["test"].items())) + ")")
     explored = sum(e["explored"] for e in state["log"])
     labeled = sum(e["labeled"] for e in state["log"])
     if explored:
@@ -102,9 +117,30 @@ def run_config(config, run_dir):
         return builder_of(config)(config, run_dir, executor).run()
 
 
+def install(run, target=None):
+    """Copy the final model of a closure run (RUN/final/closure.pt) to `target` (default:
+    the shipped default model), after loading it as a LearnedClosure; returns the target."""
+    from .nn.default import DEFAULT_MODEL
+    from .nn.learned import LearnedClosure
+
+    state = read_state(run)
+    source = Path(run) / "final" / "closure.pt"
+    if "final" not in state or not source.exists():
+        raise FileFormatError(f"{run}: no final model; set [eelt] final = true in "
+                              f"{Path(run) / 'config.toml'} and `resume` the run")
+    LearnedClosure.load(source)  # a corrupt or foreign file is refused here
+    target = Path(target) if target is not None else DEFAULT_MODEL
+    blob = source.read_bytes()
+    atomic_file(target, lambda tmp: Path(tmp).write_bytes(blob), ".pt")
+    return target
+
+
 def main(args):
     if args.action == "status":
         print(status_table(args.run))
+    elif args.action == "install":
+        target = install(args.run, args.to)
+        print(f"installed {Path(args.run) / 'final' / 'closure.pt'} as {target}")
     elif args.action == "test":
         from .dp.eelt import FrameStore
         from .dp.train import load, report
@@ -138,19 +174,21 @@ def main(args):
             raise FileFormatError(f"{run}: no config.toml, not an EELT run folder")
         config = read_config(kept)
         if mark.exists() and mark.read_text() != fingerprint(config):
-            raise FileFormatError(f"{kept} was edited beyond [eelt] iterations since the run "
-                                  "started: the models and labels already made would not "
-                                  "match it; start a new run folder")
+            raise FileFormatError(f"{kept} was edited beyond [eelt] iterations and final "
+                                  "since the run started: the models and labels already made "
+                                  "would not match it; start a new run folder")
         run_config(config, run)
         print(status_table(run))
     return 0
 
 
 def fingerprint(config):
-    """A hash of the config without [eelt] iterations (the one key a run may change)."""
+    """A hash of the config without [eelt] iterations and final (the keys a run may
+    change)."""
     import hashlib
     import json
 
     c = {k: dict(v) if isinstance(v, dict) else v for k, v in config.items()}
-    c.get("eelt", {}).pop("iterations", None)
+    for key in ("iterations", "final"):
+        c.get("eelt", {}).pop(key, None)
     return hashlib.sha256(json.dumps(c, sort_keys=True).encode()).hexdigest()

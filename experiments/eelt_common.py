@@ -6,12 +6,14 @@ import tomllib
 from pathlib import Path
 
 
-def setup(doc, here, argv=None, flags=(), torch_threads=True):
+def setup(doc, here, argv=None, flags=(), torch_threads=True, config="config.toml",
+          out="out"):
     """(arguments, parsed config) of an experiment whose folder is `here`; flags: names of
-    store-true options (e.g. "no-sweep"); the output folder is created."""
+    store-true options (e.g. "no-sweep"); config, out: the default config file and output
+    folder in `here`; the output folder is created."""
     ap = argparse.ArgumentParser(description=doc.splitlines()[0])
-    ap.add_argument("--config", type=Path, default=Path(here) / "config.toml")
-    ap.add_argument("--out", type=Path, default=Path(here) / "out")
+    ap.add_argument("--config", type=Path, default=Path(here) / config)
+    ap.add_argument("--out", type=Path, default=Path(here) / out)
     for flag in flags:
         ap.add_argument(f"--{flag}", action="store_true")
     args = ap.parse_args(argv)

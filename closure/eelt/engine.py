@@ -17,7 +17,9 @@ gathered into `iter_k/labels.h5` before `state.json` records the iteration as do
 killed at any moment (SIGKILL included) therefore resumes where it stopped: a finished
 iteration is never redone, a selected iteration is not retrained, and a finished chunk is
 never labeled twice.  It stops after `iterations` or once the accurate fraction of the
-explored candidates reaches `accurate_stop`.
+explored candidates reaches `accurate_stop`.  With `final`, the ensemble is then trained once
+more on every record, the last iteration's labels included (`final/`, logged in
+`state.json` under "final"): the run's product.
 
 Labeling, the expensive step, can run on any `concurrent.futures.Executor`
 (`closure.eelt.executors`: a local process pool, or Dask distributed on a LocalCluster or a
@@ -49,6 +51,8 @@ class EELTConfig:
     seed: int = 0
     pick: str = "random"          # "random" among the candidates (DP-GEN), or "max": the
                                   # candidates of largest deviation first
+    final: bool = False           # after the iterations, train once more on every record
+                                  # (the last iteration's labels included) into final/
 
     def __post_init__(self):
         check_trust(self.trust_lo, self.trust_hi)
@@ -89,9 +93,10 @@ class EELT:
             self.store.save(init, initial)
         self.state = (read_state(self.run_dir) if self.state_path.exists()
                       else {"config": asdict(config), "log": []})
+        free = ("iterations", "final")  # may change: neither alters what has been made
         before = {k: v for k, v in {**asdict(EELTConfig()), **self.state["config"]}.items()
-                  if k != "iterations"}  # keys a run predates take their defaults
-        now = {k: v for k, v in asdict(config).items() if k != "iterations"}
+                  if k not in free}  # keys a run predates take their defaults
+        now = {k: v for k, v in asdict(config).items() if k not in free}
         if before != now:
             changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
             raise ValueError(f"{self.run_dir}: the run was started with another EELT config "
@@ -214,7 +219,24 @@ class EELT:
                          f"{entry['explored']}, accurate {entry['accurate']}, candidates "
                          f"{entry['candidate']}, failed {entry['failed']}, labeled "
                          f"{len(records)}")
+        if cfg.final and "final" not in self.state:
+            self.train_final(progress)
         return self.state["log"]
+
+    def train_final(self, progress=print):
+        """Train the ensemble on every record so far into run_dir/final/ and log it (records
+        trained on, test errors, seconds) in state.json under "final"; returns the models.
+        A run killed during it trains it again on resuming: no label is at stake."""
+        t0 = time.perf_counter()
+        data = self.records()
+        models = self.trainer.train(data, len(self.state["log"]), self.run_dir / "final")
+        test = self.tester(models) if self.tester is not None else {}
+        self.state["final"] = {"trained_on": len(data), "test": test, "folder": "final",
+                               "seconds": time.perf_counter() - t0}
+        self._save_state()
+        if progress:
+            progress(f"EELT final training: trained on {len(data)}")
+        return models
 
 
 def _drop_chunks(folder):

@@ -8,6 +8,7 @@ kinetic run (`closure.data.run_record`), stored by `RunStore` in one HDF5 file p
 with a group per run in the dataset's run-file layout.
 """
 
+import time
 import warnings
 from dataclasses import dataclass
 
@@ -185,13 +186,15 @@ class ClosureTrainer:
         val = runs[::self.val_every] or runs[:1]
         train = [r for k, r in enumerate(runs) if k % self.val_every] or runs
         torch.manual_seed(self.seed)
+        t0 = time.perf_counter()
         ae = MomentAutoencoder(2, grad=True)
         ens = ClosureEnsemble.fit(ae, closure_inputs(train), closure_inputs(val),
                                   members=self.members, epochs=self.epochs, lr=self.lr,
                                   seed=self.seed, patience=self.patience, width=self.width,
                                   batch=self.batch)
         closure = assemble(ae, ens, self.model, iteration=iteration, trained_on=len(runs),
-                           data_hash=data.dataset_hash(runs))
+                           data_hash=data.dataset_hash(runs),
+                           train_seconds=time.perf_counter() - t0)
         folder.mkdir(parents=True, exist_ok=True)
         closure.save(folder / "closure.pt")
         return closure

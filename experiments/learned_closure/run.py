@@ -3,12 +3,15 @@
 learned_moments dataset, beside Euler, NSF and R13 on the same grids.
 
     python experiments/learned_closure/run.py [--config config.toml] [--out DIR] [--install]
+                                              [--model PATH]
 
 Trains the ensemble (and, for K > 2, the autoencoder), writes the model file `closure.pt`
 (with --install also to closure/models/default.pt, the shipped default), rolls the closed
 system out on every held-out shock tube to its last snapshot and marches the stationary
 Mach 5.5 shock, and writes `closure_eval.md`, `closure_eval.h5`, `errors_vs_kn.png` and
-`shock_M5.5.png` to the output folder (default experiments/learned_closure/out).
+`shock_M5.5.png` to the output folder (default experiments/learned_closure/out).  With
+--model PATH it trains nothing and evaluates that model file instead (e.g. the final model of
+an EELT run, `RUN/final/closure.pt`).
 """
 
 import argparse
@@ -116,6 +119,7 @@ def main(argv=None):
                        ("--reuse", "evaluate the model in the output folder if trained on "
                                    "this dataset")):
         ap.add_argument(flag, action="store_true", help=text)
+    ap.add_argument("--model", type=Path, help="evaluate this model file; train nothing")
     args = ap.parse_args(argv)
     cfg = tomllib.loads(args.config.read_text())
     torch.set_num_threads(2)
@@ -128,16 +132,20 @@ def main(argv=None):
     digest = data.dataset_hash(runs)
     gas = bz.Gas(omega=dcfg["data"]["omega"])
 
-    path = args.out / "closure.pt"
-    closure = LearnedClosure.load(path) if args.reuse and path.exists() else None
-    if closure is not None and closure.meta.get("data_hash") == digest:
+    path = args.out / "closure.pt" if args.model is None else args.model
+    closure = (LearnedClosure.load(path) if (args.reuse and path.exists())
+               or args.model is not None else None)
+    if args.model is not None:
+        seconds = closure.meta.get("train_seconds", np.nan)
+        print(f"evaluating {path}")
+    elif closure is not None and closure.meta.get("data_hash") == digest:
         seconds = closure.meta["train_seconds"]
         print(f"reusing {path} (trained in {seconds:.0f} s)")
     else:
         closure, seconds = train(cfg["model"], parts, digest)
         closure.save(path)
         print(f"trained in {seconds:.0f} s -> {path}", flush=True)
-    if args.install:
+    if args.install and args.model is None:
         shutil.copyfile(path, DEFAULT_MODEL)
         print(f"installed as {DEFAULT_MODEL}")
 

@@ -183,3 +183,21 @@ def test_pick_max_labels_the_most_disputed_candidates(tmp_path):
     assert log[0]["selected"] == sorted(candidates[-3:].tolist())
     with pytest.raises(ValueError, match="pick"):
         EELTConfig(pick="best")
+
+
+def test_final_training_uses_every_record_once(tmp_path):
+    """With `final`, the run ends with one more training on every record, the last
+    iteration's labels included; a resumed run does not train it again, and `final` may be
+    switched on for a run that has finished (it changes nothing already made)."""
+    toy = Toy()
+    make(tmp_path, toy).run(progress=None)
+    assert toy.trained[-1] == (3, 5 + 9)  # the iterations alone leave 3 labels untrained
+    toy = Toy()
+    eelt = make(tmp_path, toy, final=True)
+    eelt.run(progress=None)
+    assert toy.trained == [(4, 5 + 12)]
+    state = json.loads((tmp_path / "run" / "state.json").read_text())
+    assert state["final"]["trained_on"] == 5 + 12 and state["final"]["folder"] == "final"
+    again = Toy()
+    make(tmp_path, again, final=True).run(progress=None)
+    assert again.trained == []

@@ -35,6 +35,7 @@ iterations = 2
 trust_lo = 0.0
 trust_hi = 1e4
 max_labels = 2
+final = true
 """
 
 
@@ -43,8 +44,12 @@ def test_tiny_closure_eelt_grows_the_data_and_lowers_the_test_error(tmp_path):
     of the three explored tubes, the a-priori test error on a held-out Mach 2 tube falls,
     the disagreement of the two members is positive for every explored tube (below 1, or
     DIVERGED where a member's rollout broke down), and the labeled runs are tubes of the
-    label grid."""
+    label grid.  The final model, trained on all seven runs, installs as a model file;
+    a run without one is refused."""
+    from boltzmann.errors import FileFormatError
+    from closure.cli_eelt import install
     from closure.nn.eelt import DIVERGED, RunStore
+    from closure.nn.learned import LearnedClosure
 
     cfg = tmp_path / "tiny.toml"
     cfg.write_text(TINY)
@@ -59,6 +64,17 @@ def test_tiny_closure_eelt_grows_the_data_and_lowers_the_test_error(tmp_path):
     runs = RunStore().load(run / "iter_000" / "labels.h5")
     p = runs[0].problem
     assert p.kind == "tube" and runs[0]["rho"].shape == (2, 40)
+    state = json.loads((run / "state.json").read_text())
+    assert state["final"]["trained_on"] == 7
+    target = tmp_path / "installed.pt"
+    assert main(["eelt", "install", str(run), "--to", str(target)]) == 0
+    assert LearnedClosure.load(target).meta["trained_on"] == 7
+    state.pop("final")
+    (run / "state.json").write_text(json.dumps(state))
+    with pytest.raises(FileFormatError, match="no final model"):
+        install(run, tmp_path / "other.pt")
+    assert main(["eelt", "install", str(run), "--to", str(tmp_path / "other.pt")]) == 2
+    assert not (tmp_path / "other.pt").exists()
 
 
 def test_distribution_and_store_refuse_bad_input(tmp_path):

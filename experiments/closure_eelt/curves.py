@@ -1,0 +1,309 @@
+"""EELT against random sampling, resolved finely and over replicates (issue 5, experiment (b)):
+how many kinetic labels random sampling needs for the test error EELT reaches.
+
+For every replicate config (its initial tubes, explorations and training seed):
+- the **EELT arm**: `run.py`'s EELT loop (most disputed of 24 explored tubes, 2 labels an
+  iteration), run for `eelt_iterations`;
+- the **random arm**: `draws` independent sequences of tubes drawn from the same
+  distribution, labeled once, and the ensemble trained on the replicate's initial tubes plus
+  the first n of a sequence for every n in `labels` (the same trainer and seed as EELT);
+- every model of both arms is tested on one **fixed test set**: `test_tubes` moving-shock tubes
+  at Halton points of the distribution (Mach uniform, log Kn uniform) and the stationary
+  Mach 5.5 normal shock, each problem's a-priori closure error
+  (`closure.nn.eelt.a_priori_error`) weighted equally.
+
+The random arm's mean log error over all its curves (every replicate and draw) is
+interpolated (log-linearly in the labels, first crossing) at each error of the EELT arm's
+mean curve: the labels random sampling needs for that error. Their ratio, EELT's added labels
+over random's, gets a bootstrap interval over replicates (paired: a replicate's EELT curve
+with its random draws).
+
+    python experiments/closure_eelt/curves.py [--config curves.toml] [--out DIR]
+
+Resumable (every label set, model and test error is kept as it is made). Writes curves.md,
+curves.h5 and curves.png to the output folder.
+"""
+
+import copy
+import json
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+import boltzmann as bz  # noqa: E402
+from boltzmann.io import atomic_file, atomic_h5, write_dataset  # noqa: E402
+from closure import data  # noqa: E402
+from closure.eelt import from_table  # noqa: E402
+from closure.nn.closure_net import production_model  # noqa: E402
+from closure.nn.eelt import (  # noqa: E402
+    ClosureTrainer,
+    KineticLabeler,
+    RunStore,
+    TubeDistribution,
+    a_priori_error,
+    build,
+)
+from closure.nn.learned import LearnedClosure  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from eelt_common import setup  # noqa: E402
+
+STORE = RunStore()
+
+
+def halton(n, base):
+    """Points 1..n of the van der Corput sequence in `base` (point 0, at the origin, skipped)."""
+    out = []
+    for k in range(1, n + 1):
+        f, x = 1.0, 0.0
+        while k:
+            f /= base
+            x += f * (k % base)
+            k //= base
+        out.append(x)
+    return np.array(out)
+
+
+def test_problems(dist, n):
+    """The fixed test set: n tubes at Halton points of `dist`, and the Mach 5.5 shock."""
+    mach = dist.mach[0] + (dist.mach[1] - dist.mach[0]) * halton(n, 2)
+    lkn = np.log10(dist.kn)
+    kn = 10.0 ** (lkn[0] + (lkn[1] - lkn[0]) * halton(n, 3))
+    tubes = [{"name": f"test_{k}_M{m:.3f}_kn{q:.4g}", "mach": float(m), "kn": float(q)}
+             for k, (m, q) in enumerate(zip(mach, kn))]
+    return tubes
+
+
+def label_tests(cfg, out, n_tubes):
+    """Label the fixed test set once (out/test.h5); returns its runs."""
+    path = out / "test.h5"
+    if not path.exists():
+        dist, labeler = setup_labeler(cfg)
+        runs, failed = labeler.label(test_problems(dist, n_tubes))
+        if failed:
+            raise RuntimeError(f"test tubes could not be labeled: {failed}")
+        spec = data.RunSpec("test_shock_M5.5", bz.NormalShock(5.5), labeler.model, dist.omega)
+        runs.append(data.run_record(spec))
+        STORE.save(path, runs)
+    return STORE.load(path)
+
+
+def setup_labeler(cfg):
+    dist = from_table(TubeDistribution, cfg.get("distribution", {}))
+    lab = cfg.get("label", {})
+    fractions = tuple(cfg.get("explore", {}).get("fractions", (0.25, 0.5, 0.75, 1.0)))
+    return dist, KineticLabeler(lab.get("model", "shakhov"), dist, lab.get("nx", 100),
+                                fractions)
+
+
+def test_errors(closure, tests):
+    """Per test problem, the a-priori closure error (the shock last)."""
+    return [a_priori_error(closure, [r]) for r in tests]
+
+
+class Points:
+    """A JSON file of finished results keyed by name, rewritten atomically on every add."""
+
+    def __init__(self, path):
+        self.path = path
+        self.items = json.loads(path.read_text()) if path.exists() else {}
+
+    def get(self, key, make):
+        if key not in self.items:
+            self.items[key] = make()
+            text = json.dumps(self.items, indent=1)
+            atomic_file(self.path, lambda tmp: Path(tmp).write_text(text), ".json")
+        return self.items[key]
+
+
+def eelt_arm(cfg, iterations, run_dir, tests, points, name):
+    """[(runs trained on, per-problem test errors)] of each EELT iteration's model."""
+    c = copy.deepcopy(cfg)
+    c.pop("random", None)
+    c.pop("random_long", None)
+    c["eelt"]["iterations"] = iterations
+    log = build(c, run_dir).run()
+    out = []
+    for e in log:
+        folder = run_dir / f"iter_{e['iteration']:03d}"
+        errs = points.get(f"{name}/EELT/{e['trained_on']}", lambda f=folder: test_errors(
+            LearnedClosure.load(f / "closure.pt"), tests))
+        out.append((e["trained_on"], errs))
+    return out
+
+
+def random_arm(cfg, grid, draw, run_dir, initial, tests, points, name):
+    """[(runs trained on, per-problem test errors)] of the ensemble trained on the initial
+    tubes plus the first n of a random sequence (draw `draw`), for n in grid."""
+    dist, labeler = setup_labeler(cfg)
+    seed = cfg["eelt"]["seed"]
+    path = run_dir / f"random_{draw}.h5"
+    if not path.exists():
+        tubes = dist.draw(np.random.default_rng((seed, 7919, draw)), max(grid) + 4,
+                          f"rand{draw}")
+        runs, failed = labeler.label(tubes)
+        if len(runs) < max(grid):
+            raise RuntimeError(f"{name}: only {len(runs)} of {len(tubes)} random tubes could "
+                               f"be labeled: {failed[:3]}")
+        STORE.save(path, runs)
+    pool = STORE.load(path)
+    trainer = ClosureTrainer(**cfg.get("train", {}), seed=seed,
+                             model=production_model(labeler.model, dist.omega))
+
+    def point(n):
+        folder = run_dir / f"random_{draw}_n{n:03d}"
+        closure = trainer.train(initial + pool[:n], 0, folder)
+        return test_errors(closure, tests)
+
+    return [(len(initial) + n, points.get(f"{name}/random_{draw}/{n}", lambda n=n: point(n)))
+            for n in grid]
+
+
+def mean_log(curves, added):
+    """Mean over curves of log10(error) at the added-label counts `added` (each curve an
+    array of (added labels, error) rows holding those counts)."""
+    return np.mean([[np.log10(dict(c)[a]) for a in added] for c in curves], axis=0)
+
+
+def labels_to_reach(added, logerr, target):
+    """The added labels at which a curve (log-linear between points) first reaches `target`
+    (log10 error); inf when it never does."""
+    if logerr[0] <= target:
+        return float(added[0])
+    for k in range(1, len(added)):
+        if logerr[k] <= target:
+            w = (logerr[k - 1] - target) / (logerr[k - 1] - logerr[k])
+            return float(added[k - 1] + w * (added[k] - added[k - 1]))
+    return np.inf
+
+
+def compare(eelt, rnd, grid):
+    """Rows (EELT added labels, EELT mean error, random mean error there or None, random
+    labels for EELT's error, their ratio: 0 when random never reaches it, inf when it starts
+    below it, None at 0 added) from the replicates' curves: eelt[rep] = rows (added, error),
+    rnd[rep] = list of such curves."""
+    e_added = sorted(set.intersection(*[set(a for a, _ in c) for c in eelt]))
+    e_log = mean_log(eelt, e_added)
+    r_log = mean_log([c for cs in rnd for c in cs], grid)
+    rows = []
+    for a, le in zip(e_added, e_log):
+        n_r = labels_to_reach(grid, r_log, le)
+        at = 10 ** r_log[list(grid).index(a)] if a in grid else None
+        ratio = None if a == 0 else 0.0 if np.isinf(n_r) else a / n_r if n_r > 0 else np.inf
+        rows.append((a, 10 ** le, at, n_r, ratio))
+    return rows
+
+
+def bootstrap(eelt, rnd, grid, n_boot=2000, seed=0):
+    """{EELT added labels: (5th, 95th percentile of the ratio)}, resampling replicates."""
+    rng = np.random.default_rng(seed)
+    reps = len(eelt)
+    ratios = {}
+    for _ in range(n_boot):
+        pick = rng.integers(0, reps, reps)
+        for a, _, _, _, r in compare([eelt[i] for i in pick], [rnd[i] for i in pick], grid):
+            if a > 0:
+                ratios.setdefault(a, []).append(r)
+    return {a: (np.percentile(v, 5, method="lower"), np.percentile(v, 95, method="higher"))
+            for a, v in ratios.items()}
+
+
+def summarise(x):
+    """Mean over the test problems of the per-problem errors."""
+    return float(np.mean(x))
+
+
+def main(argv=None):
+    args, cc = setup(__doc__, HERE, argv, config="curves.toml", out="out_curves")
+    grid = [int(n) for n in cc["labels"]]
+    configs = [tomllib.loads((args.config.parent / p).read_text()) for p in cc["replicates"]]
+    tests = label_tests(configs[0], args.out, cc["test_tubes"])
+    points = Points(args.out / "points.json")
+    eelt, rnd, table = [], [], []
+    t0 = time.perf_counter()
+    for p, cfg in zip(cc["replicates"], configs):
+        name = Path(p).stem
+        run_dir = args.out / name
+        e = eelt_arm(cfg, cc["eelt_iterations"], run_dir / "EELT", tests, points, name)
+        initial = list(STORE.load(run_dir / "EELT" / "initial.h5"))
+        n0 = len(initial)
+        eelt.append([(n - n0, summarise(x)) for n, x in e])
+        curves = []
+        for d in range(cc["draws"]):
+            r = random_arm(cfg, grid, d, run_dir, initial, tests, points, name)
+            curves.append([(n - n0, summarise(x)) for n, x in r])
+            table += [(name, f"random {d}", n - n0, x) for n, x in r]
+        rnd.append(curves)
+        table += [(name, "EELT", n - n0, x) for n, x in e]
+        print(f"{name}: done ({time.perf_counter() - t0:.0f} s so far)", flush=True)
+    rows = compare(eelt, rnd, grid)
+    ci = bootstrap(eelt, rnd, grid)
+    report(args, cc, tests, eelt, rnd, grid, rows, ci, table)
+
+
+def report(args, cc, tests, eelt, rnd, grid, rows, ci, table):
+    names = [r.name for r in tests]
+    lines = ["# EELT against random sampling: labels for equal test error\n",
+             "Command: `.venv/bin/python experiments/closure_eelt/curves.py`\n",
+             f"{len(eelt)} replicates ({', '.join(cc['replicates'])}), {cc['draws']} random "
+             f"draws each. Test set: {', '.join(names)}. Error: the mean over these "
+             f"{len(names)} problems of the a-priori closure error.\n",
+             "| added labels | EELT mean error | random mean error | random labels for EELT's "
+             "error | ratio | 90 % bootstrap interval |", "|---|---|---|---|---|---|"]
+    for a, e, r, n_r, q in rows:
+        if a == 0:
+            continue
+        lo, hi = ci[a]
+        lines.append(f"| {a} | {e:.4f} | {'-' if r is None else f'{r:.4f}'} | "
+                     f"{'> ' + str(max(grid)) if np.isinf(n_r) else f'{n_r:.1f}'} | "
+                     f"{'-' if q is None else f'{q:.2f}'} | {lo:.2f}-{hi:.2f} |")
+    lines += ["", "(mean errors: geometric means over replicates, and over replicates and "
+              "draws for random; a ratio of 0: random never reaches EELT's error; inf: "
+              "random's initial error is already below it)", "",
+              "## Every model\n", "| replicate | arm | added labels | " + " | ".join(names)
+              + " | mean |", "|---|---|---|" + "---|" * (len(names) + 1)]
+    for name, arm, a, x in table:
+        lines.append(f"| {name} | {arm} | {a} | " + " | ".join(f"{v:.3f}" for v in x)
+                     + f" | {summarise(x):.4f} |")
+    text = "\n".join(lines) + "\n"
+    (args.out / "curves.md").write_text(text)
+    print(text)
+    fig, ax = plt.subplots(figsize=(6.5, 4.3))
+    for ec, rcs in zip(eelt, rnd):
+        for c in rcs:
+            ax.plot(*zip(*c), color="C1", alpha=0.25, lw=0.8)
+        ax.plot(*zip(*ec), color="C0", alpha=0.35, lw=0.8)
+    ax.plot([r[0] for r in rows], [r[1] for r in rows], "o-", color="C0", lw=2,
+            label=f"EELT, mean of {len(eelt)}")
+    r_log = mean_log([c for cs in rnd for c in cs], grid)
+    ax.plot(grid, 10 ** r_log, "s-", color="C1", lw=2,
+            label=f"random, mean of {sum(len(c) for c in rnd)}")
+    ax.set(xlabel="kinetic labels added to the initial tubes",
+           ylabel="a-priori closure error, test set (mean)", yscale="log")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(args.out / "curves.png", dpi=150)
+    plt.close(fig)
+
+    def fill(h5):
+        h5.attrs["config"] = args.config.read_text()
+        h5.attrs["test_problems"] = json.dumps(names)
+        for k, (ec, rcs) in enumerate(zip(eelt, rnd)):
+            write_dataset(h5, f"replicate_{k}/EELT", np.array(ec), "1")
+            for d, c in enumerate(rcs):
+                write_dataset(h5, f"replicate_{k}/random_{d}", np.array(c), "1")
+
+    atomic_h5(args.out / "curves.h5", fill)
+
+
+if __name__ == "__main__":
+    main()
