@@ -1,7 +1,9 @@
 """What the experiments share: their command line (--config, --out and on/off flags), the
-TOML config read, and torch's thread count (the machine's two cores) for those that train."""
+TOML config read, and torch's thread count (the machine's two cores, or OMP_NUM_THREADS) for
+those that train."""
 
 import argparse
+import os
 import tomllib
 from pathlib import Path
 
@@ -17,9 +19,9 @@ def setup(doc, here, argv=None, flags=(), torch_threads=True, config="config.tom
     for flag in flags:
         ap.add_argument(f"--{flag}", action="store_true")
     args = ap.parse_args(argv)
-    if torch_threads:
+    if torch_threads:  # the machine's two cores, unless OMP_NUM_THREADS says otherwise
         import torch
 
-        torch.set_num_threads(2)
+        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", 2)))
     args.out.mkdir(parents=True, exist_ok=True)
     return args, tomllib.loads(args.config.read_text())

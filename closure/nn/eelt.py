@@ -65,22 +65,25 @@ def member(closure, m):
 
 
 def rollout(closure, problem, gas, nx, fractions):
-    """(snapshots (len(fractions), 4, nx) of rho, u, T, q_x; or None when it broke down)."""
+    """Snapshots (len(fractions), 4, nx) of rho, u, T, q_x; those from the first one the
+    solution did not reach intact (it broke down) on are NaN."""
     from ..learned_fv import LearnedSolver
 
     solver = LearnedSolver(problem, gas, closure, FVNumerics(nx=nx))
-    out = []
+    out = np.full((len(fractions), 4, nx), np.nan)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            for a in fractions:
+            for j, a in enumerate(fractions):
                 solver.advance(a * problem.t_end)
                 m = solver.solution().moments
-                out.append([m[k] for k in ("rho", "u", "T", "q_x")])
+                snap = np.array([m[k] for k in ("rho", "u", "T", "q_x")])
+                if not np.isfinite(snap).all():
+                    break
+                out[j] = snap
     except (ArithmeticError, RuntimeError, ValueError):  # SolutionError and friends
-        return None
-    out = np.array(out)
-    return out if np.isfinite(out).all() else None
+        pass
+    return out
 
 
 class TubeExplorer:
@@ -107,15 +110,24 @@ class TubeExplorer:
 class DisagreementExaminer:
     """The members' disagreement along a rollout: the largest over snapshots and cells of
     the standard deviation across members of rho/rho_mean, T/T_mean and q_x / (p sqrt T)
-    (dimensionless); DIVERGED when a member's solution broke down."""
+    (dimensionless); DIVERGED when a member's solution broke down.  `graded`: a breakdown
+    scores DIVERGED (1 + the members' mean fraction of snapshots lost) instead, so that
+    among broken-down rollouts the earliest and most widespread breakdowns rank first."""
+
+    def __init__(self, graded=False):
+        self.graded = graded
 
     def examine(self, closure, candidates):
-        return [deviation(c["rollouts"]) for c in candidates]
+        return [deviation(c["rollouts"], self.graded) for c in candidates]
 
 
-def deviation(rollouts):
-    if any(r is None for r in rollouts):
-        return DIVERGED
+def deviation(rollouts, graded=False):
+    """The disagreement of the members' rollouts (DisagreementExaminer); a rollout may be
+    None (broken down before its first snapshot)."""
+    lost = [1.0 if r is None else float(np.mean(~np.isfinite(r).all(axis=(1, 2))))
+            for r in rollouts]
+    if max(lost) > 0.0:
+        return DIVERGED * (1.0 + float(np.mean(lost))) if graded else DIVERGED
     r = np.stack(rollouts)  # (members, snapshots, 4, nx)
     rho, T = r[:, :, 0].mean(axis=0), r[:, :, 2].mean(axis=0)
     scale = rho * T * np.sqrt(T)
@@ -224,6 +236,7 @@ def build(config, run_dir, executor=None):
         [train]        members, epochs, lr, width, patience, batch
         [initial]      tubes (how many drawn from the distribution), seed
         [test]         tubes = [[mach, kn], ...] held out, logged every iteration
+        [examine]      graded (DisagreementExaminer)
         [eelt]         EELTConfig fields
     """
     from pathlib import Path
@@ -264,6 +277,7 @@ def build(config, run_dir, executor=None):
                              model=production)
     explorer = TubeExplorer(dist, ex.get("per_iteration", 8), ex.get("nx", 100), fractions,
                             seed=eelt_cfg.seed)
-    return EELT(trainer, explorer, DisagreementExaminer(), labeler, store, run_dir, initial,
-                eelt_cfg, executor=executor, chunk=config.get("executor", {}).get("chunk", 2),
+    examiner = DisagreementExaminer(**config.get("examine", {}))
+    return EELT(trainer, explorer, examiner, labeler, store, run_dir, initial, eelt_cfg,
+                executor=executor, chunk=config.get("executor", {}).get("chunk", 2),
                 tester=tester)

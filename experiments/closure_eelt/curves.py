@@ -7,7 +7,9 @@ For every replicate config (its initial tubes, explorations and training seed):
 - the **random arm**: `draws` independent sequences of tubes drawn from the same
   distribution, labeled once, and the ensemble trained on the replicate's initial tubes plus
   the first n of a sequence for every n in `labels` (the same trainer and seed as EELT);
-- every model of both arms is tested on one **fixed test set**: `test_tubes` moving-shock tubes
+- optional **variants** of the EELT arm (`[variants."name"]`: config tables that replace the
+  replicate's, e.g. a graded examiner), each its own arm;
+- every model of every arm is tested on one **fixed test set**: `test_tubes` moving-shock tubes
   at Halton points of the distribution (Mach uniform, log Kn uniform) and the stationary
   Mach 5.5 normal shock, each problem's a-priori closure error
   (`closure.nn.eelt.a_priori_error`) weighted equally.
@@ -18,7 +20,9 @@ mean curve: the labels random sampling needs for that error. Their ratio, EELT's
 over random's, gets a bootstrap interval over replicates (paired: a replicate's EELT curve
 with its random draws).
 
-    python experiments/closure_eelt/curves.py [--config curves.toml] [--out DIR]
+    python experiments/closure_eelt/curves.py [--config curves.toml] [--out DIR] [--eelt-only]
+
+(--eelt-only runs the EELT arms and stops: it may run beside a full run on the same folder.)
 
 Resumable (every label set, model and test error is kept as it is made). Writes curves.md,
 curves.h5 and curves.png to the output folder.
@@ -110,31 +114,38 @@ def test_errors(closure, tests):
 
 
 class Points:
-    """A JSON file of finished results keyed by name, rewritten atomically on every add."""
+    """A JSON file of finished results keyed by name; each add re-reads it and rewrites it
+    atomically, so that two processes (e.g. --eelt-only beside a full run) share it."""
 
     def __init__(self, path):
         self.path = path
-        self.items = json.loads(path.read_text()) if path.exists() else {}
+
+    def _read(self):
+        return json.loads(self.path.read_text()) if self.path.exists() else {}
 
     def get(self, key, make):
-        if key not in self.items:
-            self.items[key] = make()
-            text = json.dumps(self.items, indent=1)
+        items = self._read()
+        if key not in items:
+            value = make()
+            items = {**self._read(), key: value}
+            text = json.dumps(items, indent=1)
             atomic_file(self.path, lambda tmp: Path(tmp).write_text(text), ".json")
-        return self.items[key]
+        return items[key]
 
 
-def eelt_arm(cfg, iterations, run_dir, tests, points, name):
-    """[(runs trained on, per-problem test errors)] of each EELT iteration's model."""
+def eelt_arm(cfg, iterations, run_dir, tests, points, key, tables=None):
+    """[(runs trained on, per-problem test errors)] of each EELT iteration's model; tables:
+    config tables that replace the replicate's (a variant of the arm)."""
     c = copy.deepcopy(cfg)
     c.pop("random", None)
     c.pop("random_long", None)
+    c.update(copy.deepcopy(tables or {}))
     c["eelt"]["iterations"] = iterations
     log = build(c, run_dir).run()
     out = []
     for e in log:
         folder = run_dir / f"iter_{e['iteration']:03d}"
-        errs = points.get(f"{name}/EELT/{e['trained_on']}", lambda f=folder: test_errors(
+        errs = points.get(f"{key}/{e['trained_on']}", lambda f=folder: test_errors(
             LearnedClosure.load(f / "closure.pt"), tests))
         out.append((e["trained_on"], errs))
     return out
@@ -222,49 +233,62 @@ def summarise(x):
 
 
 def main(argv=None):
-    args, cc = setup(__doc__, HERE, argv, config="curves.toml", out="out_curves")
+    args, cc = setup(__doc__, HERE, argv, config="curves.toml", out="out_curves",
+                     flags=("eelt-only",))
     grid = [int(n) for n in cc["labels"]]
     configs = [tomllib.loads((args.config.parent / p).read_text()) for p in cc["replicates"]]
     tests = label_tests(configs[0], args.out, cc["test_tubes"])
     points = Points(args.out / "points.json")
-    eelt, rnd, table = [], [], []
+    arms = {"EELT": {}, **cc.get("variants", {})}
+    eelt, rnd, table = {a: [] for a in arms}, [], []
     t0 = time.perf_counter()
     for p, cfg in zip(cc["replicates"], configs):
         name = Path(p).stem
         run_dir = args.out / name
-        e = eelt_arm(cfg, cc["eelt_iterations"], run_dir / "EELT", tests, points, name)
+        for arm, tables in arms.items():
+            folder = run_dir / arm.replace(" ", "_")
+            e = eelt_arm(cfg, cc["eelt_iterations"], folder, tests, points, f"{name}/{arm}",
+                         tables)
+            n0 = len(STORE.load(folder / "initial.h5"))
+            eelt[arm].append([(n - n0, summarise(x)) for n, x in e])
+            table += [(name, arm, n - n0, x) for n, x in e]
+        if args.eelt_only:
+            continue
         initial = list(STORE.load(run_dir / "EELT" / "initial.h5"))
         n0 = len(initial)
-        eelt.append([(n - n0, summarise(x)) for n, x in e])
         curves = []
         for d in range(cc["draws"]):
             r = random_arm(cfg, grid, d, run_dir, initial, tests, points, name)
             curves.append([(n - n0, summarise(x)) for n, x in r])
             table += [(name, f"random {d}", n - n0, x) for n, x in r]
         rnd.append(curves)
-        table += [(name, "EELT", n - n0, x) for n, x in e]
         print(f"{name}: done ({time.perf_counter() - t0:.0f} s so far)", flush=True)
-    rows = compare(eelt, rnd, grid)
-    ci = bootstrap(eelt, rnd, grid)
+    if args.eelt_only:
+        return
+    rows = {a: compare(e, rnd, grid) for a, e in eelt.items()}
+    ci = {a: bootstrap(e, rnd, grid) for a, e in eelt.items()}
     report(args, cc, tests, eelt, rnd, grid, rows, ci, table)
 
 
 def report(args, cc, tests, eelt, rnd, grid, rows, ci, table):
+    """curves.md, curves.png and curves.h5; eelt, rows, ci: per EELT arm."""
     names = [r.name for r in tests]
+    reps = len(rnd)
     lines = ["# EELT against random sampling: labels for equal test error\n",
              "Command: `.venv/bin/python experiments/closure_eelt/curves.py`\n",
-             f"{len(eelt)} replicates ({', '.join(cc['replicates'])}), {cc['draws']} random "
+             f"{reps} replicates ({', '.join(cc['replicates'])}), {cc['draws']} random "
              f"draws each. Test set: {', '.join(names)}. Error: the mean over these "
              f"{len(names)} problems of the a-priori closure error.\n",
-             "| added labels | EELT mean error | random mean error | random labels for EELT's "
-             "error | ratio | 90 % bootstrap interval |", "|---|---|---|---|---|---|"]
-    for a, e, r, n_r, q in rows:
-        if a == 0:
-            continue
-        lo, hi = ci[a]
-        lines.append(f"| {a} | {e:.4f} | {'-' if r is None else f'{r:.4f}'} | "
-                     f"{'> ' + str(max(grid)) if np.isinf(n_r) else f'{n_r:.1f}'} | "
-                     f"{'-' if q is None else f'{q:.2f}'} | {lo:.2f}-{hi:.2f} |")
+             "| arm | added labels | EELT mean error | random mean error | random labels for "
+             "EELT's error | ratio | 90 % bootstrap interval |", "|---|---|---|---|---|---|---|"]
+    for arm, arm_rows in rows.items():
+        for a, e, r, n_r, q in arm_rows:
+            if a == 0:
+                continue
+            lo, hi = ci[arm][a]
+            lines.append(f"| {arm} | {a} | {e:.4f} | {'-' if r is None else f'{r:.4f}'} | "
+                         f"{'> ' + str(max(grid)) if np.isinf(n_r) else f'{n_r:.1f}'} | "
+                         f"{'-' if q is None else f'{q:.2f}'} | {lo:.2f}-{hi:.2f} |")
     lines += ["", "(mean errors: geometric means over replicates, and over replicates and "
               "draws for random; a ratio of 0: random never reaches EELT's error; inf: "
               "random's initial error is already below it)", "",
@@ -277,15 +301,18 @@ def report(args, cc, tests, eelt, rnd, grid, rows, ci, table):
     (args.out / "curves.md").write_text(text)
     print(text)
     fig, ax = plt.subplots(figsize=(6.5, 4.3))
-    for ec, rcs in zip(eelt, rnd):
+    for rcs in rnd:
         for c in rcs:
-            ax.plot(*zip(*c), color="C1", alpha=0.25, lw=0.8)
-        ax.plot(*zip(*ec), color="C0", alpha=0.35, lw=0.8)
-    ax.plot([r[0] for r in rows], [r[1] for r in rows], "o-", color="C0", lw=2,
-            label=f"EELT, mean of {len(eelt)}")
+            ax.plot(*zip(*c), color="C1", alpha=0.2, lw=0.8)
     r_log = mean_log([c for cs in rnd for c in cs], grid)
     ax.plot(grid, 10 ** r_log, "s-", color="C1", lw=2,
             label=f"random, mean of {sum(len(c) for c in rnd)}")
+    for k, (arm, curves) in enumerate(eelt.items()):
+        color = "C0" if k == 0 else f"C{k + 1}"
+        for c in curves:
+            ax.plot(*zip(*c), color=color, alpha=0.3, lw=0.8)
+        ax.plot([r[0] for r in rows[arm]], [r[1] for r in rows[arm]], "o-", color=color,
+                lw=2, label=f"{arm}, mean of {len(curves)}")
     ax.set(xlabel="kinetic labels added to the initial tubes",
            ylabel="a-priori closure error, test set (mean)", yscale="log")
     ax.grid(alpha=0.3, which="both")
@@ -297,10 +324,13 @@ def report(args, cc, tests, eelt, rnd, grid, rows, ci, table):
     def fill(h5):
         h5.attrs["config"] = args.config.read_text()
         h5.attrs["test_problems"] = json.dumps(names)
-        for k, (ec, rcs) in enumerate(zip(eelt, rnd)):
-            write_dataset(h5, f"replicate_{k}/EELT", np.array(ec), "1")
+        for k, rcs in enumerate(rnd):
+            for arm, curves in eelt.items():
+                write_dataset(h5, f"replicate_{k}/{arm.replace(' ', '_')}",
+                              np.array(curves[k]), "1", "added labels, mean test error")
             for d, c in enumerate(rcs):
-                write_dataset(h5, f"replicate_{k}/random_{d}", np.array(c), "1")
+                write_dataset(h5, f"replicate_{k}/random_{d}", np.array(c), "1",
+                              "added labels, mean test error")
 
     atomic_h5(args.out / "curves.h5", fill)
 

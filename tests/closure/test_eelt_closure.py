@@ -87,6 +87,13 @@ def test_distribution_and_store_refuse_bad_input(tmp_path):
     with pytest.raises(ValueError, match="Knudsen"):
         TubeDistribution(kn=(0.0, 1.0))
     assert deviation([np.ones((2, 4, 5)), None]) == DIVERGED
+    # graded: a rollout broken down at its second of two snapshots loses half of them
+    half = np.ones((2, 4, 5))
+    half[1] = np.nan
+    assert deviation([np.ones((2, 4, 5)), half]) == DIVERGED
+    assert deviation([np.ones((2, 4, 5)), half], graded=True) == DIVERGED * 1.25
+    assert deviation([None, half], graded=True) == DIVERGED * 1.75
+    assert deviation([np.ones((2, 4, 5))] * 2, graded=True) == 0.0
     assert KineticLabeler("spectral").model == "spectral"  # the full Boltzmann labeler
     with pytest.raises(ValueError, match="not one of"):
         KineticLabeler("shakov")
