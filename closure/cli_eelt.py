@@ -128,7 +128,10 @@ def install(run, target=None):
     if "final" not in state or not source.exists():
         raise FileFormatError(f"{run}: no final model; set [eelt] final = true in "
                               f"{Path(run) / 'config.toml'} and `resume` the run")
-    LearnedClosure.load(source)  # a corrupt or foreign file is refused here
+    trained_on = LearnedClosure.load(source).meta.get("trained_on")  # refuses a corrupt file
+    if trained_on != state["final"]["trained_on"]:
+        raise FileFormatError(f"{source} was trained on {trained_on} runs, the run's log says "
+                              f"{state['final']['trained_on']}: `resume` the run to retrain it")
     target = Path(target) if target is not None else DEFAULT_MODEL
     blob = source.read_bytes()
     atomic_file(target, lambda tmp: Path(tmp).write_bytes(blob), ".pt")

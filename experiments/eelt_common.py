@@ -19,9 +19,16 @@ def setup(doc, here, argv=None, flags=(), torch_threads=True, config="config.tom
     for flag in flags:
         ap.add_argument(f"--{flag}", action="store_true")
     args = ap.parse_args(argv)
-    if torch_threads:  # the machine's two cores, unless OMP_NUM_THREADS says otherwise
+    if torch_threads:
         import torch
 
-        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", 2)))
+        torch.set_num_threads(threads())
     args.out.mkdir(parents=True, exist_ok=True)
     return args, tomllib.loads(args.config.read_text())
+
+
+def threads():
+    """torch's thread count: OMP_NUM_THREADS when it is a positive integer, else 2 (the
+    machine's cores)."""
+    value = os.environ.get("OMP_NUM_THREADS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else 2

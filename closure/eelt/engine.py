@@ -210,6 +210,7 @@ class EELT:
                           "fraction_labeled": len(records) / max(entry["explored"], 1),
                           "labels": labels})
             self.state["log"].append(entry)
+            self.state.pop("final", None)  # a final model predating these labels is stale
             if entry["fraction_accurate"] >= cfg.accurate_stop:
                 self.state["converged"] = k
             self._save_state()
@@ -226,12 +227,14 @@ class EELT:
     def train_final(self, progress=print):
         """Train the ensemble on every record so far into run_dir/final/ and log it (records
         trained on, test errors, seconds) in state.json under "final"; returns the models.
-        A run killed during it trains it again on resuming: no label is at stake."""
+        A run killed during it trains it again on resuming: no label is at stake; a run
+        extended by more iterations trains it again after them."""
         t0 = time.perf_counter()
         data = self.records()
         models = self.trainer.train(data, len(self.state["log"]), self.run_dir / "final")
         test = self.tester(models) if self.tester is not None else {}
-        self.state["final"] = {"trained_on": len(data), "test": test, "folder": "final",
+        self.state["final"] = {"trained_on": len(data), "iterations": len(self.state["log"]),
+                               "test": test, "folder": "final",
                                "seconds": time.perf_counter() - t0}
         self._save_state()
         if progress:

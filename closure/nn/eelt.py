@@ -111,8 +111,9 @@ class DisagreementExaminer:
     """The members' disagreement along a rollout: the largest over snapshots and cells of
     the standard deviation across members of rho/rho_mean, T/T_mean and q_x / (p sqrt T)
     (dimensionless); DIVERGED when a member's solution broke down.  `graded`: a breakdown
-    scores DIVERGED (1 + the members' mean fraction of snapshots lost) instead, so that
-    among broken-down rollouts the earliest and most widespread breakdowns rank first."""
+    scores DIVERGED (1 + the members' mean fraction of snapshots lost) instead, up to
+    2 DIVERGED, so that among broken-down rollouts the earliest and most widespread
+    breakdowns rank first (a trust_hi above 2 DIVERGED keeps them all candidates)."""
 
     def __init__(self, graded=False):
         self.graded = graded

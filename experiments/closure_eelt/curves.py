@@ -22,13 +22,16 @@ with its random draws).
 
     python experiments/closure_eelt/curves.py [--config curves.toml] [--out DIR] [--eelt-only]
 
-(--eelt-only runs the EELT arms and stops: it may run beside a full run on the same folder.)
+(--eelt-only runs the EELT arms and stops: it may run beside a full run on the same folder;
+an EELT run folder is locked while one process runs it.)
 
-Resumable (every label set, model and test error is kept as it is made). Writes curves.md,
+Resumable (every label set, model and test error is kept as it is made; a random draw's
+labels are written once the whole draw is labeled). Writes curves.md,
 curves.h5 and curves.png to the output folder.
 """
 
 import copy
+import fcntl
 import json
 import sys
 import time
@@ -77,7 +80,8 @@ def halton(n, base):
 
 
 def test_problems(dist, n):
-    """The fixed test set: n tubes at Halton points of `dist`, and the Mach 5.5 shock."""
+    """The fixed test set's tubes: n at Halton points of `dist` (`label_tests` adds the
+    Mach 5.5 shock)."""
     mach = dist.mach[0] + (dist.mach[1] - dist.mach[0]) * halton(n, 2)
     lkn = np.log10(dist.kn)
     kn = 10.0 ** (lkn[0] + (lkn[1] - lkn[0]) * halton(n, 3))
@@ -139,9 +143,13 @@ def eelt_arm(cfg, iterations, run_dir, tests, points, key, tables=None):
     c = copy.deepcopy(cfg)
     c.pop("random", None)
     c.pop("random_long", None)
-    c.update(copy.deepcopy(tables or {}))
+    for t, v in (tables or {}).items():  # a variant's keys over the replicate's, per table
+        c[t] = {**c.get(t, {}), **copy.deepcopy(v)}
     c["eelt"]["iterations"] = iterations
-    log = build(c, run_dir).run()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with open(run_dir / ".lock", "w") as lock:  # one process at a time (--eelt-only)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        log = build(c, run_dir).run()
     out = []
     for e in log:
         folder = run_dir / f"iter_{e['iteration']:03d}"
@@ -198,33 +206,44 @@ def labels_to_reach(added, logerr, target):
 
 def compare(eelt, rnd, grid):
     """Rows (EELT added labels, EELT mean error, random mean error there or None, random
-    labels for EELT's error, their ratio: 0 when random never reaches it, inf when it starts
-    below it, None at 0 added) from the replicates' curves: eelt[rep] = rows (added, error),
-    rnd[rep] = list of such curves."""
-    e_added = sorted(set.intersection(*[set(a for a, _ in c) for c in eelt]))
-    e_log = mean_log(eelt, e_added)
+    labels for EELT's error, their ratio: None at 0 added, inf when random starts below
+    EELT's error, and a / max(grid) when random never reaches it, an upper bound) from the
+    replicates' curves: eelt[rep] = rows (added, error) by iteration, rnd[rep] = list of
+    such curves.  The EELT curves are lined up by iteration (their added labels averaged,
+    in case a label failed somewhere), up to the shortest."""
+    n_it = min(len(c) for c in eelt)
+    e_added = [float(np.mean([c[k][0] for c in eelt])) for k in range(n_it)]
+    e_log = np.mean([[np.log10(c[k][1]) for k in range(n_it)] for c in eelt], axis=0)
     r_log = mean_log([c for cs in rnd for c in cs], grid)
     rows = []
     for a, le in zip(e_added, e_log):
         n_r = labels_to_reach(grid, r_log, le)
         at = 10 ** r_log[list(grid).index(a)] if a in grid else None
-        ratio = None if a == 0 else 0.0 if np.isinf(n_r) else a / n_r if n_r > 0 else np.inf
+        if a == 0:
+            ratio = None
+        elif np.isinf(n_r):
+            ratio = a / max(grid)
+        else:
+            ratio = a / n_r if n_r > 0 else np.inf
         rows.append((a, 10 ** le, at, n_r, ratio))
     return rows
 
 
 def bootstrap(eelt, rnd, grid, n_boot=2000, seed=0):
-    """{EELT added labels: (5th, 95th percentile of the ratio)}, resampling replicates."""
+    """{EELT added labels: (5th, 95th percentile of the ratio)}, resampling replicates (a
+    never-reached error counts with its upper bound, as in `compare`)."""
     rng = np.random.default_rng(seed)
     reps = len(eelt)
     ratios = {}
     for _ in range(n_boot):
         pick = rng.integers(0, reps, reps)
-        for a, _, _, _, r in compare([eelt[i] for i in pick], [rnd[i] for i in pick], grid):
+        rows = compare([eelt[i] for i in pick], [rnd[i] for i in pick], grid)
+        for k, (a, _, _, _, r) in enumerate(rows):
             if a > 0:
-                ratios.setdefault(a, []).append(r)
-    return {a: (np.percentile(v, 5, method="lower"), np.percentile(v, 95, method="higher"))
-            for a, v in ratios.items()}
+                ratios.setdefault(k, []).append(r)
+    keys = [r[0] for r in compare(eelt, rnd, grid)]
+    return {keys[k]: (np.percentile(v, 5, method="lower"),
+                      np.percentile(v, 95, method="higher")) for k, v in ratios.items()}
 
 
 def summarise(x):
@@ -286,12 +305,15 @@ def report(args, cc, tests, eelt, rnd, grid, rows, ci, table):
             if a == 0:
                 continue
             lo, hi = ci[arm][a]
-            lines.append(f"| {arm} | {a} | {e:.4f} | {'-' if r is None else f'{r:.4f}'} | "
+            lines.append(f"| {arm} | {a:g} | {e:.4f} | {'-' if r is None else f'{r:.4f}'} | "
                          f"{'> ' + str(max(grid)) if np.isinf(n_r) else f'{n_r:.1f}'} | "
-                         f"{'-' if q is None else f'{q:.2f}'} | {lo:.2f}-{hi:.2f} |")
+                         f"{'<' if np.isinf(n_r) else ''}{q:.2f} | {lo:.2f}-{hi:.2f} |")
     lines += ["", "(mean errors: geometric means over replicates, and over replicates and "
-              "draws for random; a ratio of 0: random never reaches EELT's error; inf: "
-              "random's initial error is already below it)", "",
+              "draws for random; '<': random never reaches EELT's error within "
+              f"{max(grid)} labels, the ratio is below the bound shown, and the bootstrap "
+              "counts the bound; inf: random's initial error is already below it; with "
+              f"{reps} replicates the bootstrap has few distinct resamples, so the interval "
+              "is coarse)", "",
               "## Every model\n", "| replicate | arm | added labels | " + " | ".join(names)
               + " | mean |", "|---|---|---|" + "---|" * (len(names) + 1)]
     for name, arm, a, x in table:

@@ -89,8 +89,7 @@ def figure2(cfg, run_dir, log, path):
         for j, a in enumerate(fr):
             ax = axes[row, j]
             for m, out in enumerate(outs):
-                if out is not None:
-                    ax.plot(x, out[j, 3], lw=1, label=f"member {m}")
+                ax.plot(x, out[j, 3], lw=1, label=f"member {m}")  # NaN once broken down
             ax.set_title(f"{label}, t = {a:g} t_end", fontsize=9)
             if j == 0:
                 ax.set_ylabel("q_x")

@@ -17,6 +17,7 @@ an EELT run, `RUN/final/closure.pt`).
 import argparse
 import importlib.util
 import shutil
+import sys
 import time
 import tomllib
 import warnings
@@ -42,6 +43,9 @@ from closure.nn.learned import LearnedClosure, assemble  # noqa: E402
 from closure.shock_ode import nsf_shock  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from eelt_common import threads  # noqa: E402
+
 NAMES = ("rho", "u", "T", "sigma_xx", "q_x")
 MODELS = ("learned", "euler", "nsf", "r13")
 STYLE = {"learned": ("*-", "tab:green"), "euler": ("s:", "tab:gray"), "nsf": ("o-", "black"),
@@ -114,7 +118,8 @@ def kinetic_time(run, gas, repeats):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--config", default=HERE / "config.toml", type=Path)
-    ap.add_argument("--out", default=HERE / "out", type=Path)
+    ap.add_argument("--out", type=Path, help="output folder (default: out/ here, or with "
+                    "--model the folder eval/ beside the model file)")
     for flag, text in (("--install", "also write the model to closure/models/default.pt"),
                        ("--reuse", "evaluate the model in the output folder if trained on "
                                    "this dataset")):
@@ -122,7 +127,9 @@ def main(argv=None):
     ap.add_argument("--model", type=Path, help="evaluate this model file; train nothing")
     args = ap.parse_args(argv)
     cfg = tomllib.loads(args.config.read_text())
-    torch.set_num_threads(2)
+    if args.out is None:
+        args.out = HERE / "out" if args.model is None else args.model.parent / "eval"
+    torch.set_num_threads(threads())
     args.out.mkdir(parents=True, exist_ok=True)
     mod, dcfg = dataset_experiment((HERE / cfg["dataset"]).resolve())
     folder = (HERE / cfg["dataset"]).resolve() / "out" / Path(dcfg["data"]["folder"]).name

@@ -201,3 +201,8 @@ def test_final_training_uses_every_record_once(tmp_path):
     again = Toy()
     make(tmp_path, again, final=True).run(progress=None)
     assert again.trained == []
+    longer = Toy()  # more iterations: the final model is trained again, after them
+    make(tmp_path, longer, final=True, iterations=6).run(progress=None)
+    assert longer.trained == [(4, 5 + 12), (5, 5 + 15), (6, 5 + 18)]
+    state = json.loads((tmp_path / "run" / "state.json").read_text())
+    assert state["final"]["trained_on"] == 5 + 18 and state["final"]["iterations"] == 6
