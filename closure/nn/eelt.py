@@ -227,6 +227,18 @@ def a_priori_error(closure, runs):
     return float(np.mean(np.linalg.norm(pred - exact, axis=0)[varies] / spread[varies]))
 
 
+def labeler_from(config):
+    """(TubeDistribution, KineticLabeler) of a closure config's [distribution], [label] and
+    [explore] fractions (`build`)."""
+    from ..eelt import from_table
+
+    dist = from_table(TubeDistribution, config.get("distribution", {}))
+    lab = config.get("label", {})
+    fractions = tuple(config.get("explore", {}).get("fractions", (0.25, 0.5, 0.75, 1.0)))
+    return dist, KineticLabeler(lab.get("model", "shakhov"), dist, lab.get("nx", 100),
+                                fractions)
+
+
 def build(config, run_dir, executor=None):
     """The EELT of a closure config (a dict; sections below) in run_dir.  The initial and
     test tubes are labeled on the first call and kept (initial.h5, test.h5).
@@ -242,12 +254,10 @@ def build(config, run_dir, executor=None):
     """
     from pathlib import Path
 
-    from ..eelt import EELT, EELTConfig, from_table
+    from ..eelt import EELT, EELTConfig
 
-    dist = from_table(TubeDistribution, config.get("distribution", {}))
-    ex, lab = config.get("explore", {}), config.get("label", {})
-    fractions = tuple(ex.get("fractions", (0.25, 0.5, 0.75, 1.0)))
-    labeler = KineticLabeler(lab.get("model", "shakhov"), dist, lab.get("nx", 100), fractions)
+    dist, labeler = labeler_from(config)
+    ex, fractions = config.get("explore", {}), labeler.fractions
     production = production_model(labeler.model, dist.omega)  # refused before any labeling
     eelt_cfg = EELTConfig(**config.get("eelt", {}))
     run_dir = Path(run_dir)

@@ -47,15 +47,13 @@ import numpy as np  # noqa: E402
 import boltzmann as bz  # noqa: E402
 from boltzmann.io import atomic_file, atomic_h5, write_dataset  # noqa: E402
 from closure import data  # noqa: E402
-from closure.eelt import from_table  # noqa: E402
 from closure.nn.closure_net import production_model  # noqa: E402
 from closure.nn.eelt import (  # noqa: E402
     ClosureTrainer,
-    KineticLabeler,
     RunStore,
-    TubeDistribution,
     a_priori_error,
     build,
+    labeler_from,
 )
 from closure.nn.learned import LearnedClosure  # noqa: E402
 
@@ -94,7 +92,7 @@ def label_tests(cfg, out, n_tubes):
     """Label the fixed test set once (out/test.h5); returns its runs."""
     path = out / "test.h5"
     if not path.exists():
-        dist, labeler = setup_labeler(cfg)
+        dist, labeler = labeler_from(cfg)
         runs, failed = labeler.label(test_problems(dist, n_tubes))
         if failed:
             raise RuntimeError(f"test tubes could not be labeled: {failed}")
@@ -102,14 +100,6 @@ def label_tests(cfg, out, n_tubes):
         runs.append(data.run_record(spec))
         STORE.save(path, runs)
     return STORE.load(path)
-
-
-def setup_labeler(cfg):
-    dist = from_table(TubeDistribution, cfg.get("distribution", {}))
-    lab = cfg.get("label", {})
-    fractions = tuple(cfg.get("explore", {}).get("fractions", (0.25, 0.5, 0.75, 1.0)))
-    return dist, KineticLabeler(lab.get("model", "shakhov"), dist, lab.get("nx", 100),
-                                fractions)
 
 
 def test_errors(closure, tests):
@@ -162,7 +152,7 @@ def eelt_arm(cfg, iterations, run_dir, tests, points, key, tables=None):
 def random_arm(cfg, grid, draw, run_dir, initial, tests, points, name):
     """[(runs trained on, per-problem test errors)] of the ensemble trained on the initial
     tubes plus the first n of a random sequence (draw `draw`), for n in grid."""
-    dist, labeler = setup_labeler(cfg)
+    dist, labeler = labeler_from(cfg)
     seed = cfg["eelt"]["seed"]
     path = run_dir / f"random_{draw}.h5"
     if not path.exists():

@@ -140,8 +140,8 @@ def main(argv=None):
     gas = bz.Gas(omega=dcfg["data"]["omega"])
 
     path = args.out / "closure.pt" if args.model is None else args.model
-    closure = (LearnedClosure.load(path) if (args.reuse and path.exists())
-               or args.model is not None else None)
+    reuse = args.model is not None or (args.reuse and path.exists())
+    closure = LearnedClosure.load(path) if reuse else None
     if args.model is not None:
         seconds = closure.meta.get("train_seconds", np.nan)
         print(f"evaluating {path}")
