@@ -23,6 +23,11 @@ the NCCR type [Myong, Phys. Fluids 11, 2788 (1999)]: a map from the dimensionles
 
 the identity being NSF.  Conservation fixes sigma and q as functions of (u, T) along the
 profile, so the map gives du/dx and dT/dx directly (no inversion is needed).
+
+A map with the attribute `density_gradient = True` also takes the density gradient, as
+d = (mu sqrt(T) / p) (d rho/dx) / rho (Burnett-order closures have such terms).  In the
+steady shock mass conservation (rho u = m) ties it to a: d = kappa a with kappa = (3/4)
+sqrt(T) / u, so such a map is called as map(s, q, kappa) and solves for its own a.
 """
 
 import numpy as np
@@ -37,8 +42,9 @@ from boltzmann.problems import rankine_hugoniot
 def nsf_shock(mach: float, gas: Gas = Gas(), prandtl: float = 2.0 / 3.0, mfp_ref: float = 1.0,
               npoints: int = 2001, rtol: float = 1e-10, constitutive=None):
     """Stationary NSF shock profile of Mach number `mach`, or with `constitutive`
-    (a callable (sigma/p, q/(p sqrt T)) -> (a, b) on floats, module docstring) that of an
-    implicit local constitutive relation.
+    (a callable (sigma/p, q/(p sqrt T)) -> (a, b) on floats, or (s, q, kappa) -> (a, b) with
+    the attribute density_gradient = True; module docstring) that of an implicit local
+    constitutive relation.
 
     Returns a dict of arrays of shape (npoints,): x (in the upstream mean free path, x = 0 at
     the density midpoint), rho, u, T, p, sigma_xx, q_x, in the units of `boltzmann.gas`."""
@@ -51,6 +57,7 @@ def nsf_shock(mach: float, gas: Gas = Gas(), prandtl: float = 2.0 / 3.0, mfp_ref
     P = m * up.u + up.p
     E = m * (0.5 * up.u**2 + 2.5 * up.T)
     mu_ref = gas.mu_ref(mfp_ref)
+    with_d = bool(getattr(constitutive, "density_gradient", False))
 
     def fluxes(u, T):
         """sigma_xx and q_x that conservation leaves at (u, T)."""
@@ -63,7 +70,10 @@ def nsf_shock(mach: float, gas: Gas = Gas(), prandtl: float = 2.0 / 3.0, mfp_ref
         sigma, q = fluxes(u, T)
         if constitutive is not None:
             p, c = m * T / u, np.sqrt(abs(T))
-            a, b = constitutive(sigma / p, q / (p * c))
+            if with_d:
+                a, b = constitutive(sigma / p, q / (p * c), 0.75 * c / u)
+            else:
+                a, b = constitutive(sigma / p, q / (p * c))
             sigma, q = p * a, p * c * b
         return [-0.75 * sigma / mu, -q * prandtl / (2.5 * mu)]
 

@@ -50,7 +50,8 @@ class EnvelopeWarning(UserWarning):
 
 class LocalNSF(NSF):
     """net: a LocalMap, the path of its model file, or None for the shipped default
-    (`closure/models/local.pt`, trained by experiments/learned_closure/local_closure.py).
+    (`closure/models/local.pt`: experiments/learned_closure/local_closure.py, then
+    local_closure_adjoint.py).
     The map fixes the Prandtl number of its gradient b; another one is refused."""
 
     name = "local"

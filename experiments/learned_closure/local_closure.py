@@ -27,9 +27,11 @@ Run: .venv/bin/python experiments/learned_closure/local_closure.py [--quick]
          [--form convex|free] [--model-out PATH]
 - convex (default): the shipped form of `closure.nn.local` (a convex potential, invertible);
   writes out/local_closure_convex.{md,png,h5} and the trained map (the mean of the seeds) to
-  out/local.pt; the shipped `closure/models/local.pt` is this run with --model-out
-  closure/models/local.pt;
-- free: the first, unconstrained form below (FreeClosure; not invertible, so ODE only);
+  out/local.pt; `closure/models/local_apriori.pt` is this run with --model-out
+  closure/models/local_apriori.pt, and the shipped `closure/models/local.pt` is that map
+  trained on a posteriori by `local_closure_adjoint.py`;
+- free: the first, unconstrained form below (`closure.nn.shock_fit.FreeMap`; not
+  invertible, so ODE only); with --density-gradient it also takes the density gradient;
   writes out/local_closure.{md,png,h5}.
 """
 
@@ -43,12 +45,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
 
 import boltzmann as bz  # noqa: E402
 from boltzmann.io import atomic_h5, write_dataset  # noqa: E402
 from closure.metrics import NAMES, error_table, profile_errors  # noqa: E402
 from closure.nn.local import LocalMap, fit_local_map, gradient_pairs  # noqa: E402
+from closure.nn.shock_fit import FreeMap, fit_gradients  # noqa: E402
 from closure.shock_ode import nsf_shock  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -68,79 +70,47 @@ def kinetic(mach):
 
 
 def pairs(sol):
-    """(fluxes (n, 2), gradients (n, 2)) of a kinetic profile at |x| < WINDOW_FIT
-    (`closure.nn.local.gradient_pairs`)."""
+    """(fluxes (n, 2), gradients (n, 2), density gradient (n,)) of a kinetic profile at
+    |x| < WINDOW_FIT (`closure.nn.local.gradient_pairs`; d = (mu sqrt T / p) rho_x / rho)."""
     fluxes, grads = gradient_pairs(sol.x, sol["rho"], sol["u"], sol["T"], sol["sigma_xx"],
                                    sol["q_x"], GAS, PRANDTL)
+    mu = GAS.viscosity(sol["T"], GAS.mu_ref(1.0))
+    d = mu * np.sqrt(sol["T"]) / (sol["rho"] * sol["T"]) * np.gradient(sol["rho"], sol.x) \
+        / sol["rho"]
     keep = np.abs(sol.x) < WINDOW_FIT
-    return fluxes[keep], grads[keep]
+    return fluxes[keep], grads[keep], d[keep]
 
 
-def fit(fluxes, grads, width, seed, iters):
-    """One member fitted with `fit_local_map`: (its map on floats, final loss, seconds)."""
+def fit(fluxes, grads, dens, width, seed, iters):
+    """One member fitted with `fit_local_map` (`dens` unused: the convex form has no
+    density-gradient input): (its map on floats, final loss, seconds)."""
     model = fit_local_map(fluxes, grads, width, (seed,), iters, prandtl=PRANDTL)
     rec = model.meta["training"][0]
     return model.as_constitutive(), rec["loss"], rec["seconds"]
 
 
-class FreeClosure:
-    """The free form (a, b) = (s, q) exp(net(s/s0, (q/q0)^2) - net(0, 0)) as a NumPy function
-    of floats (the fitted weights of `fit_free`)."""
-
-    def __init__(self, layers, scale):
-        self.layers = layers
-        self.scale = scale
-        self.g0 = self._g(0.0, 0.0)
-
-    def _g(self, s, q):
-        h = np.array([s / self.scale[0], (q / self.scale[1]) ** 2])
-        for k, (W, b) in enumerate(self.layers):
-            h = W @ h + b
-            if k < len(self.layers) - 1:
-                h = h / (1.0 + np.exp(-h))
-        return h
-
-    def __call__(self, s, q):
-        g = np.exp(self._g(s, q) - self.g0)
-        return s * g[0], q * g[1]
-
-
 class Mean:
-    """The members' mean gradients."""
+    """The members' mean gradients (with the density gradient: the mean of each member's own
+    solution of its implicit relation)."""
 
     def __init__(self, members):
         self.members = members
+        self.density_gradient = getattr(members[0], "density_gradient", False)
 
-    def __call__(self, s, q):
-        out = np.array([m(s, q) for m in self.members])
+    def __call__(self, *args):
+        out = np.array([m(*args) for m in self.members])
         return tuple(out.mean(0))
 
 
-def fit_free(fluxes, grads, width, seed, iters):
-    """The free form fitted by least squares on the gradients, each component scaled by its
-    spread; Adam with a cosine schedule.  Returns (FreeClosure, final loss, seconds)."""
-    torch.manual_seed(seed)
-    X = torch.tensor(fluxes)
-    Y = torch.tensor(grads)
-    xs, ys = X.std(0), Y.std(0)
-    net = torch.nn.Sequential(torch.nn.Linear(2, width), torch.nn.SiLU(),
-                              torch.nn.Linear(width, width), torch.nn.SiLU(),
-                              torch.nn.Linear(width, 2)).double()
-    zero = torch.zeros(1, 2, dtype=torch.double)
-    feat = torch.stack([X[:, 0] / xs[0], (X[:, 1] / xs[1]) ** 2], 1)
-    opt = torch.optim.Adam(net.parameters(), 3e-3)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, iters)
+def fit_free(fluxes, grads, dens, width, seed, iters):
+    """The free form (`closure.nn.shock_fit.FreeMap`) fitted by least squares on the
+    gradients (`fit_gradients`), with the density gradient `dens` (n,) as an input unless it
+    is None.  Returns (its map on floats, final loss, seconds)."""
+    model = FreeMap(width, tuple(np.std(fluxes, 0, ddof=1)),
+                    None if dens is None else float(np.std(dens, ddof=1)))
     t0 = time.perf_counter()
-    for _ in range(iters):
-        opt.zero_grad()
-        pred = X * torch.exp(net(feat) - net(zero))
-        loss = (((pred - Y) / ys) ** 2).mean()
-        loss.backward()
-        opt.step()
-        sched.step()
-    layers = [(m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy())
-              for m in net if isinstance(m, torch.nn.Linear)]
-    return FreeClosure(layers, xs.numpy()), loss.item(), time.perf_counter() - t0
+    loss = fit_gradients(model, fluxes, grads, seed, iters, dens=dens)
+    return model.as_constitutive(), loss, time.perf_counter() - t0
 
 
 def member(model, k):
@@ -168,6 +138,38 @@ def plot_profiles(sol, profiles, title, path):
     plt.close(fig)
 
 
+def shock_rows(mach, sol, models, profiles):
+    """Error rows (label, errors or failure) of the shock ODE profiles at `mach` of NSF and
+    of `models` {label: map on floats} against the kinetic `sol`; adds the profiles to
+    `profiles` keyed (mach, label)."""
+    kin = {k: sol[k] for k in NAMES}
+    rows = []
+    for label, c in [("NSF", None), *models.items()]:
+        try:
+            prof = nsf_shock(mach, GAS, PRANDTL, constitutive=c)
+        except (bz.SolutionError, ValueError) as err:
+            rows.append((label, f"no profile: {err}"))
+            continue
+        rows.append((label, profile_errors(sol.x, kin, prof["x"], prof, window=WINDOW_ERR)))
+        profiles[(mach, label)] = prof
+    return rows
+
+
+def write_profiles(path, profiles, description):
+    """The ODE profiles {(mach, label): profile} to HDF5, a group per Mach number and model."""
+
+    def fill(f):
+        f.attrs["description"] = description
+        f.attrs["train_machs"] = np.array(TRAIN)
+        f.attrs["units"] = "x in lambda_1; rho_1 = T_1 = R = 1 (boltzmann.gas)"
+        for (m, label), prof in profiles.items():
+            g = f.require_group(f"M{m}").create_group(label.replace("/", "-"))
+            for k in ("x", *NAMES):
+                write_dataset(g, k, prof[k])
+
+    atomic_h5(path, fill)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=TITLE)
     ap.add_argument("--out", type=Path, default=HERE / "out")
@@ -176,9 +178,15 @@ def main(argv=None):
                     help="convex: the shipped, invertible map (closure.nn.local); free: the "
                     "unconstrained first version (not invertible, ODE only)")
     ap.add_argument("--model-out", type=Path, default=HERE / "out" / "local.pt",
-                    help="where the trained map goes (the shipped default is "
-                    "closure/models/local.pt)")
+                    help="where the trained map goes (the a-priori map of the shipped default is "
+                    "closure/models/local_apriori.pt)")
+    ap.add_argument("--density-gradient", action="store_true",
+                    help="free form only: the density gradient as a further input (writes "
+                    "out/local_closure_d.*)")
     args = ap.parse_args(argv)
+    if args.density_gradient and args.form != "free":
+        ap.error("--density-gradient needs --form free")
+    suffix = "_d" if args.density_gradient else SUFFIX[args.form]
     args.out.mkdir(parents=True, exist_ok=True)
     if args.form == "free":
         seeds = (0,) if args.quick else (0, 1, 2, 3)
@@ -193,9 +201,10 @@ def main(argv=None):
     data = {m: pairs(ref[m]) for m in ref}
     fx = np.concatenate([data[m][0] for m in TRAIN])
     gx = np.concatenate([data[m][1] for m in TRAIN])
+    dx = np.concatenate([data[m][2] for m in TRAIN]) if args.density_gradient else None
 
     if args.form == "free":
-        fitted = [fit_free(fx, gx, width, seed, iters) for seed in seeds]
+        fitted = [fit_free(fx, gx, dx, width, seed, iters) for seed in seeds]
         notes = [f"seed {s}: loss {loss:.2e}, {sec:.0f} s"
                  for s, (_, loss, sec) in zip(seeds, fitted)]
         models = {f"trained, seed {s}": c for s, (c, _, _) in zip(seeds, fitted)}
@@ -224,47 +233,32 @@ def main(argv=None):
         oracle_fit = fit
 
     lines = [f"# {TITLE}", "",
-             f"Form: {args.form}.  Shakhov, omega = 0.5; trained on M = "
+             f"Form: {args.form}"
+             f"{', with the density gradient' if args.density_gradient else ''}.  Shakhov, "
+             f"omega = 0.5; trained on M = "
              f"{', '.join(map(str, TRAIN))}; width "
              f"{width}, {iters} Adam steps ({'; '.join(notes)}).  Relative L2 errors over "
              f"|x| <= {WINDOW_ERR:g} lambda_1 (`closure.metrics`).", ""]
     profiles = {}
     for mach in HELD_OUT:
-        sol = ref[mach]
-        kin = {k: sol[k] for k in NAMES}
-        oracle, loss, _ = oracle_fit(*data[mach], width, 0, iters)
-        rows = []
-        for label, c in [("NSF", None), *models.items(), (f"oracle (fitted at M = {mach})",
-                                                          oracle)]:
-            try:
-                prof = nsf_shock(mach, GAS, PRANDTL, constitutive=c)
-            except bz.SolutionError as err:
-                rows.append((label, f"no profile: {err}"))
-                continue
-            rows.append((label, profile_errors(sol.x, kin, prof["x"], prof,
-                                               window=WINDOW_ERR)))
-            profiles[(mach, label)] = prof
+        fm, gm, dm = data[mach]
+        oracle, loss, _ = oracle_fit(fm, gm, dm if args.density_gradient else None, width, 0,
+                                     iters)
+        rows = shock_rows(mach, ref[mach], {**models, f"oracle (fitted at M = {mach})": oracle},
+                          profiles)
         lines += [f"## M = {mach}", "", error_table(rows), ""]
         print("\n".join(lines[-4:]), flush=True)
-    (args.out / f"local_closure{SUFFIX[args.form]}.md").write_text("\n".join(lines) + "\n")
+    (args.out / f"local_closure{suffix}.md").write_text("\n".join(lines) + "\n")
 
     plot_profiles(ref[5.5], {label: prof for (m, label), prof in profiles.items()
                              if m == 5.5 and "seed " not in label},
                   "Mach 5.5 shock (held out): local learned constitutive relations",
-                  args.out / f"local_closure{SUFFIX[args.form]}.png")
+                  args.out / f"local_closure{suffix}.png")
 
-    def fill(f):
-        f.attrs["description"] = "held-out shock profiles of the local closures (ODE)"
-        f.attrs["train_machs"] = np.array(TRAIN)
-        f.attrs["units"] = "x in lambda_1; rho_1 = T_1 = R = 1 (boltzmann.gas)"
-        for (m, label), prof in profiles.items():
-            g = f.require_group(f"M{m}").create_group(label.replace("/", "-"))
-            for k in ("x", *NAMES):
-                write_dataset(g, k, prof[k])
-
-    atomic_h5(args.out / f"local_closure{SUFFIX[args.form]}.h5", fill)
+    write_profiles(args.out / f"local_closure{suffix}.h5", profiles,
+                   "held-out shock profiles of the local closures (ODE)")
     print(f"total {time.perf_counter() - t0:.0f} s; wrote "
-          f"{args.out}/local_closure{SUFFIX[args.form]}.*")
+          f"{args.out}/local_closure{suffix}.*")
 
 
 if __name__ == "__main__":

@@ -103,7 +103,7 @@ def main(argv=None):
     data = {m: pairs(ref[m]) for m in ref}
     fx = np.concatenate([data[m][0] for m in TRAIN])
     gx = np.concatenate([data[m][1] for m in TRAIN])
-    base, loss, sec = fit(fx, gx, WIDTH, SEED, ITERS)
+    base, loss, sec = fit(fx, gx, None, WIDTH, SEED, ITERS)
     scale = np.abs(fx).max(0)
     theta, before, after, nfev, csec = calibrate(base, scale, {m: ref[m] for m in TRAIN},
                                                  args.evaluations)
@@ -118,7 +118,7 @@ def main(argv=None):
     profiles = {}
     for mach in HELD_OUT:
         sol = ref[mach]
-        oracle, _, _ = fit(*data[mach], WIDTH, SEED, ITERS)
+        oracle, _, _ = fit(*data[mach][:2], None, WIDTH, SEED, ITERS)
         oscale = np.abs(data[mach][0]).max(0)
         otheta, obefore, oafter, onfev, osec = calibrate(oracle, oscale, {mach: sol},
                                                          args.oracle_evaluations)

@@ -6,7 +6,8 @@ solver on the same grid measured in the same run.
 
     python experiments/learned_closure/local_closure_fv.py [--model PATH] [--out DIR]
 
-The model defaults to the shipped closure/models/local.pt (trained by local_closure.py).
+The model defaults to the shipped closure/models/local.pt (local_closure.py, then
+local_closure_adjoint.py).
 Writes local_closure_fv.md and local_closure_fv.png to the output folder.
 """
 

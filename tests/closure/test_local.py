@@ -19,7 +19,7 @@ from closure.metrics import profile_errors
 from closure.nn.local import A0, B0, X_MAX, Y_MAX, LocalMap, fit_local_map  # noqa: F401
 from closure.shock_ode import nsf_shock
 from closure.systems import NSF, SYSTEMS
-from closure.systems.local import EnvelopeWarning, LocalNSF
+from closure.systems.local import DEFAULT_MODEL, EnvelopeWarning, LocalNSF
 
 GAS = bz.Gas(omega=0.5)
 
@@ -189,3 +189,20 @@ def test_main_job_styles_every_system():
     for name in systems:
         assert f'"{name}":' in style, name
         assert name in SYSTEMS or name == "learned"
+
+
+def test_closed_form_map_equals_the_autograd_map():
+    """`explicit` (torch, no inner autograd) and `as_constitutive` (NumPy) give the autograd
+    map of `forward` to round-off, on the shipped model and inside and beyond its data."""
+    net = LocalMap.load(DEFAULT_MODEL)
+    s = torch.tensor([-0.4, 0.0, 0.3, 1.2, 2.5, 6.0], dtype=torch.float64)
+    q = torch.tensor([0.2, -1.5, 3.0, -0.7, 8.0, 20.0], dtype=torch.float64)
+    a, b = net(s, q)
+    a2, b2 = net.explicit(s, q)
+    cmap = net.as_constitutive()
+    for k in range(len(s)):
+        scale = 1.0 + abs(float(a[k])) + abs(float(b[k]))
+        assert abs(float(a2[k] - a[k])) < 1e-11 * scale
+        assert abs(float(b2[k] - b[k])) < 1e-11 * scale
+        a3, b3 = cmap(float(s[k]), float(q[k]))
+        assert abs(a3 - float(a[k])) < 1e-11 * scale and abs(b3 - float(b[k])) < 1e-11 * scale

@@ -81,3 +81,31 @@ def test_constitutive_map_identity_and_scaling():
     # and it is not NSF: the profile is twice as thick
     assert np.max(np.abs(np.interp(x, ref["x"], ref["rho"]) -
                       np.interp(x, half["x"], half["rho"]))) > 0.1
+
+
+def test_constitutive_map_with_the_density_gradient():
+    """A map that also takes d = (mu sqrt T / p) rho_x / rho is called with kappa = (3/4)
+    sqrt(T)/u (d = kappa a in the steady shock): for a = s + beta q d, b = q, solved in closed
+    form, the profile carries exactly that relation with d from its own density gradient, and
+    with beta = 0 it is NSF."""
+    gas = bz.Gas(omega=0.5)
+
+    def closure(beta):
+        def f(s, q, kappa):
+            return s / (1.0 - beta * q * kappa), q
+        f.density_gradient = True
+        return f
+
+    ref = nsf_shock(3.0, gas)
+    same = nsf_shock(3.0, gas, constitutive=closure(0.0))
+    for k in ("rho", "T", "sigma_xx", "q_x"):
+        assert np.max(np.abs(same[k] - ref[k])) < 1e-8 * np.max(np.abs(ref[k]))
+    prof = nsf_shock(3.0, gas, constitutive=closure(0.5), npoints=8001)
+    x, rho, u, T = prof["x"], prof["rho"], prof["u"], prof["T"]
+    p, mu = rho * T, prof["mu"]
+    a = -4.0 / 3.0 * mu * np.gradient(u, x) / p
+    d = mu * np.sqrt(T) / p * np.gradient(rho, x) / rho
+    s, q = prof["sigma_xx"] / p, prof["q_x"] / (p * np.sqrt(T))
+    assert np.max(np.abs(a - (s + 0.5 * q * d))) < 1e-3 * np.max(np.abs(s))
+    assert np.max(np.abs(a - s)) > 0.05 * np.max(np.abs(s))  # and it is not NSF
+    assert np.max(np.abs(np.interp(x, ref["x"], ref["rho"]) - rho)) > 0.01
