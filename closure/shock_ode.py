@@ -39,6 +39,21 @@ from boltzmann.gas import Gas
 from boltzmann.problems import rankine_hugoniot
 
 
+def shock_invariants(mach, gas):
+    """(upstream state, downstream state, (m, P, E)): the Rankine-Hugoniot states of the
+    monatomic shock and its fluxes of mass, momentum and energy (module docstring)."""
+    up, down = rankine_hugoniot(mach, gas)
+    m = up.rho * up.u
+    return up, down, (m, m * up.u + up.p, m * (0.5 * up.u**2 + 2.5 * up.T))
+
+
+def closing_fluxes(u, T, m, P, E):
+    """sigma_xx and q_x that conservation of the fluxes (m, P, E) leaves at (u, T); NumPy
+    arrays, floats or torch tensors."""
+    sigma = P - m * u - m * T / u
+    return sigma, E - m * (0.5 * u * u + 2.5 * T) - u * sigma
+
+
 def nsf_shock(mach: float, gas: Gas = Gas(), prandtl: float = 2.0 / 3.0, mfp_ref: float = 1.0,
               npoints: int = 2001, rtol: float = 1e-10, constitutive=None):
     """Stationary NSF shock profile of Mach number `mach`, or with `constitutive`
@@ -52,17 +67,12 @@ def nsf_shock(mach: float, gas: Gas = Gas(), prandtl: float = 2.0 / 3.0, mfp_ref
         raise InputError("nsf_shock: the monatomic gas (dof = 3) only")
     if not (np.isfinite(prandtl) and prandtl > 0.0):
         raise InputError(f"nsf_shock: Prandtl number {prandtl} must be positive")
-    up, down = rankine_hugoniot(mach, gas)
-    m = up.rho * up.u
-    P = m * up.u + up.p
-    E = m * (0.5 * up.u**2 + 2.5 * up.T)
+    up, down, (m, P, E) = shock_invariants(mach, gas)
     mu_ref = gas.mu_ref(mfp_ref)
     with_d = bool(getattr(constitutive, "density_gradient", False))
 
     def fluxes(u, T):
-        """sigma_xx and q_x that conservation leaves at (u, T)."""
-        sigma = P - m * u - m * T / u
-        return sigma, E - m * (0.5 * u * u + 2.5 * T) - u * sigma
+        return closing_fluxes(u, T, m, P, E)
 
     def rhs(x, y):
         u, T = y

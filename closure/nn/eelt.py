@@ -123,8 +123,8 @@ class DisagreementExaminer:
 
 
 def deviation(rollouts, graded=False):
-    """The disagreement of the members' rollouts (DisagreementExaminer); a rollout may be
-    None (broken down before its first snapshot)."""
+    """The disagreement of the members' rollouts (`rollout`: NaN snapshots once broken
+    down; None is taken as a rollout lost entirely, like one that is all NaN)."""
     lost = [1.0 if r is None else float(np.mean(~np.isfinite(r).all(axis=(1, 2))))
             for r in rollouts]
     if max(lost) > 0.0:

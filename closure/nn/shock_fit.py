@@ -30,10 +30,9 @@ from numba import njit
 
 from boltzmann.errors import InputError, SolutionError
 from boltzmann.gas import Gas
-from boltzmann.problems import rankine_hugoniot
 
 from ..metrics import NAMES
-from ..shock_ode import nsf_shock
+from ..shock_ode import closing_fluxes, nsf_shock, shock_invariants
 
 
 class ShockCase:
@@ -46,17 +45,13 @@ class ShockCase:
         keep = np.abs(np.asarray(ref_x)) <= window
         self.xi = torch.tensor(np.asarray(ref_x, dtype=float)[keep])
         self.ref = {k: torch.tensor(np.asarray(ref[k], dtype=float)[keep]) for k in NAMES}
-        up, down = rankine_hugoniot(mach, gas)
-        self.m = up.rho * up.u
-        self.P = self.m * up.u + up.p
-        self.E = self.m * (0.5 * up.u ** 2 + 2.5 * up.T)
+        up, down, (self.m, self.P, self.E) = shock_invariants(mach, gas)
         self.rho_mid = 0.5 * (up.rho + down.rho)
         self.mu_ref = gas.mu_ref(1.0)
 
     def fluxes(self, u, T):
-        """sigma_xx and q_x that conservation leaves at (u, T)."""
-        sigma = self.P - self.m * u - self.m * T / u
-        return sigma, self.E - self.m * (0.5 * u * u + 2.5 * T) - u * sigma
+        """sigma_xx and q_x that conservation leaves at (u, T) (`closing_fluxes`)."""
+        return closing_fluxes(u, T, self.m, self.P, self.E)
 
     def rhs(self, cmap, y):
         """f(y) (N, 2) of the shock ODE for y = (u, T) (N, 2), with the torch map

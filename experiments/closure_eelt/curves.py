@@ -43,6 +43,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from scipy.stats import qmc  # noqa: E402
 
 import boltzmann as bz  # noqa: E402
 from boltzmann.io import atomic_file, atomic_h5, write_dataset  # noqa: E402
@@ -64,25 +65,13 @@ from eelt_common import setup  # noqa: E402
 STORE = RunStore()
 
 
-def halton(n, base):
-    """Points 1..n of the van der Corput sequence in `base` (point 0, at the origin, skipped)."""
-    out = []
-    for k in range(1, n + 1):
-        f, x = 1.0, 0.0
-        while k:
-            f /= base
-            x += f * (k % base)
-            k //= base
-        out.append(x)
-    return np.array(out)
-
-
 def test_problems(dist, n):
     """The fixed test set's tubes: n at Halton points of `dist` (`label_tests` adds the
     Mach 5.5 shock)."""
-    mach = dist.mach[0] + (dist.mach[1] - dist.mach[0]) * halton(n, 2)
+    h = qmc.Halton(d=2, scramble=False).random(n + 1)[1:]  # bases 2, 3; origin skipped
+    mach = dist.mach[0] + (dist.mach[1] - dist.mach[0]) * h[:, 0]
     lkn = np.log10(dist.kn)
-    kn = 10.0 ** (lkn[0] + (lkn[1] - lkn[0]) * halton(n, 3))
+    kn = 10.0 ** (lkn[0] + (lkn[1] - lkn[0]) * h[:, 1])
     tubes = [{"name": f"test_{k}_M{m:.3f}_kn{q:.4g}", "mach": float(m), "kn": float(q)}
              for k, (m, q) in enumerate(zip(mach, kn))]
     return tubes

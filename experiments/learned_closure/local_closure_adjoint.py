@@ -26,6 +26,7 @@ writes out/local_closure_adjoint{,_convex}.{md,png,h5} (and, convex, out/local_a
 import argparse
 import copy
 import hashlib
+import sys
 import time
 from pathlib import Path
 
@@ -40,6 +41,9 @@ from closure.nn.shock_fit import FreeMap, ShockCase, fit_gradients, loss_and_gra
 from closure.systems.local import DEFAULT_MODEL
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from eelt_common import threads  # noqa: E402
+
 APRIORI = DEFAULT_MODEL.parent / "local_apriori.pt"
 TITLE = "The local closure trained a posteriori through the shock ODE"
 
@@ -109,14 +113,14 @@ def main(argv=None):
     seeds = (0,) if args.quick else (0, 1, 2, 3)
     iters = 5 if args.quick else args.iters or (200 if args.form == "free" else 300)
     width, prior_iters = (32, 1500) if args.quick else (64, 4000)
-    torch.set_num_threads(2)
+    torch.set_num_threads(threads())
 
     def log(msg):
         print(msg, flush=True)
 
     t0 = time.perf_counter()
     ref = {m: lc.kinetic(m) for m in lc.TRAIN + lc.HELD_OUT}
-    log(f"lc.kinetic shocks: {time.perf_counter() - t0:.0f} s")
+    log(f"kinetic shocks: {time.perf_counter() - t0:.0f} s")
     data = {m: lc.pairs(ref[m]) for m in ref}
     fx = np.concatenate([data[m][0] for m in lc.TRAIN])
     gx = np.concatenate([data[m][1] for m in lc.TRAIN])
