@@ -186,12 +186,13 @@ class RunStore:
 
 class ClosureTrainer:
     """The closure ensemble (K = 2: sigma^ and q^, the moments fixed) trained from scratch
-    on every record, members with seeds seed + m; every `val_every`-th run validates."""
+    on every record, members with seeds seed + m; every `val_every`-th run validates; on
+    `device` (cpu, cuda[:N] or auto: `closure.nn.train.training_device`)."""
 
     def __init__(self, members=4, epochs=200, lr=3e-3, width=32, patience=40, seed=0,
-                 val_every=5, model="shakhov", batch=1024):
+                 val_every=5, model="shakhov", batch=1024, device="cpu"):
         self.members, self.epochs, self.lr, self.width = members, epochs, lr, width
-        self.batch = batch
+        self.batch, self.device = batch, device
         self.patience, self.seed, self.val_every, self.model = patience, seed, val_every, model
 
     def train(self, records, iteration, folder):
@@ -204,7 +205,7 @@ class ClosureTrainer:
         ens = ClosureEnsemble.fit(ae, closure_inputs(train), closure_inputs(val),
                                   members=self.members, epochs=self.epochs, lr=self.lr,
                                   seed=self.seed, patience=self.patience, width=self.width,
-                                  batch=self.batch)
+                                  batch=self.batch, device=self.device)
         closure = assemble(ae, ens, self.model, iteration=iteration, trained_on=len(runs),
                            data_hash=data.dataset_hash(runs),
                            train_seconds=time.perf_counter() - t0)

@@ -25,17 +25,21 @@ class ClosureEnsemble:
     def __init__(self, nets, low, high, std):
         self.nets = list(nets)
         self.low, self.high, self.std = (np.asarray(a, dtype=float) for a in (low, high, std))
+        self.records = []  # the training records, when fitted here
 
     @classmethod
     def fit(cls, ae, train, val, members=4, seed=0, **kw):
-        """Train `members` ClosureNets (seeds seed, seed + 1, ...) on (f, log_kn) pairs."""
-        nets = [fit_closure(ae, train, val, seed=seed + m, **kw)[0] for m in range(members)]
+        """Train `members` ClosureNets (seeds seed, seed + 1, ...) on (f, log_kn) pairs;
+        keyword arguments go to `fit_closure`, whose records the ensemble keeps (`records`)."""
+        fits = [fit_closure(ae, train, val, seed=seed + m, **kw) for m in range(members)]
         with torch.no_grad():
             W = ae.encode(torch.as_tensor(train[0])).numpy()
         X = np.column_stack([W, train[1]])
         span = X.max(axis=0) - X.min(axis=0)
-        return cls(nets, X.min(axis=0) - 0.05 * span, X.max(axis=0) + 0.05 * span,
-                   X.std(axis=0) + 1e-12)
+        ens = cls([net for net, _ in fits], X.min(axis=0) - 0.05 * span,
+                  X.max(axis=0) + 0.05 * span, X.std(axis=0) + 1e-12)
+        ens.records = [rec for _, rec in fits]
+        return ens
 
     def distance(self, W, log_kn):
         """Per sample: largest excess over the envelope in training standard deviations

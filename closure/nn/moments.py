@@ -70,7 +70,7 @@ class _Weights(nn.Module):
     def _learned(self, derivative):
         """Learned weight functions (n_learn, 2, NXI), and d/dxi of them."""
         n_even = self.n_even - self.grad
-        sign = torch.ones(2 * max(self.n_learn, 1), dtype=torch.float64)
+        sign = torch.ones(2 * max(self.n_learn, 1), dtype=torch.float64, device=self.xi.device)
         sign.view(-1, 2)[n_even:] = -1.0
         with torch.enable_grad():  # the derivative is wanted under no_grad too
             xi = self.xi.detach().clone().requires_grad_(derivative)
@@ -129,7 +129,7 @@ class MomentAutoencoder(nn.Module):
 
     def decode(self, W):
         c = self.decoder(W) - self.decoder(torch.zeros_like(W[:1]))
-        want = torch.zeros(W.shape[0], self.constraints.shape[1], dtype=W.dtype)
+        want = torch.zeros(W.shape[0], self.constraints.shape[1], dtype=W.dtype, device=W.device)
         if self.grad:  # the decoded sigma^ and q^ are the encoded ones
             want[:, 3] = W[:, 0]
             want[:, 4] = W[:, self.n_even]

@@ -172,12 +172,16 @@ def roughness(net, X):
 
 def fit_regularisation(train, val, width=32, phi_max=3.0, epochs=200, lr=3e-3, batch=1024,
                        seed=0, patience=40, smooth=0.0, net=None, progress=None,
-                       phi_min=0.0, saturate=True):
+                       phi_min=0.0, saturate=True, device="cpu"):
     """Train a RegularisationNet on (states, targets, R13) arrays of `training_data`; early
     stopping on the validation loss (the data term alone).  `smooth` weighs the
     `roughness` penalty on each batch; `net` is trained in place instead of a new
     RegularisationNet(width, phi_max, phi_min=phi_min, saturate=saturate) (a warm start, or
-    a subclass).  Returns (net, record)."""
+    a subclass), on `device` (`closure.nn.train.training_device`).  Returns (net on the
+    CPU, record)."""
+    from .train import training_device
+
+    dev = training_device(device)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     if net is None:
@@ -185,15 +189,16 @@ def fit_regularisation(train, val, width=32, phi_max=3.0, epochs=200, lr=3e-3, b
     elif (phi_min, saturate) != (0.0, True):
         raise ValueError("fit_regularisation: phi_min and saturate configure a new network; "
                          "with net= they are the given network's own")
-    tr = [torch.as_tensor(a) for a in train]
-    va = [torch.as_tensor(a) for a in val]
+    net = net.to(dev)
+    tr = [torch.as_tensor(a, device=dev) for a in train]
+    va = [torch.as_tensor(a, device=dev) for a in val]
     opt = torch.optim.Adam(net.parameters(), lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
     best, best_state, best_epoch, history = np.inf, None, -1, []
     t0 = time.perf_counter()
     n = tr[0].shape[0]
     for epoch in range(epochs):
-        perm = torch.as_tensor(rng.permutation(n))
+        perm = torch.as_tensor(rng.permutation(n), device=dev)
         for i in range(0, n, batch):
             j = perm[i:i + batch]
             opt.zero_grad()
@@ -215,9 +220,10 @@ def fit_regularisation(train, val, width=32, phi_max=3.0, epochs=200, lr=3e-3, b
         if epoch - best_epoch >= patience:
             break
     net.load_state_dict(best_state)
+    net = net.cpu()
     record = {"epochs": len(history), "best_epoch": best_epoch, "val_loss": best,
               "first_val_loss": history[0], "train_time_s": time.perf_counter() - t0, "seed": seed,
-              "smooth": smooth}
+              "smooth": smooth, "device": str(dev)}
     net.meta.update(record)
     return net, record
 

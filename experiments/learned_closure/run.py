@@ -3,7 +3,7 @@
 learned_moments dataset, beside Euler, NSF and R13 on the same grids.
 
     python experiments/learned_closure/run.py [--config config.toml] [--out DIR] [--install]
-                                              [--model PATH]
+                                              [--model PATH] [--device cpu|cuda|auto]
 
 Trains the ensemble (and, for K > 2, the autoencoder), writes the model file `closure.pt`
 (with --install also to closure/models/default.pt, the shipped default), rolls the closed
@@ -40,6 +40,7 @@ from closure.nn import ClosureEnsemble, MomentAutoencoder, fit_autoencoder  # no
 from closure.nn.closure_net import closure_inputs  # noqa: E402
 from closure.nn.default import DEFAULT_MODEL  # noqa: E402
 from closure.nn.learned import LearnedClosure, assemble  # noqa: E402
+from closure.nn.train import training_device  # noqa: E402
 from closure.shock_ode import nsf_shock  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -70,21 +71,24 @@ def dataset_experiment(folder):
     return mod, cfg
 
 
-def train(mc, parts, digest):
+def train(mc, parts, digest, device="cpu"):
     torch.manual_seed(mc["seed"])
     t0 = time.perf_counter()
     if mc["K"] > 2:
         ae, _ = fit_autoencoder(data.fluid_frame(parts["train"]),
                                 data.fluid_frame(parts["val"]), mc["K"],
-                                epochs=mc["ae_epochs"], seed=mc["seed"], grad=True)
+                                epochs=mc["ae_epochs"], seed=mc["seed"], grad=True,
+                                device=device)
     else:
         ae = MomentAutoencoder(mc["K"], grad=True)  # sigma^ and q^ only: nothing to learn
     sets = {s: closure_inputs(parts[s]) for s in ("train", "val")}
     ens = ClosureEnsemble.fit(ae, sets["train"], sets["val"], members=mc["members"],
                               epochs=mc["epochs"], lr=mc["lr"], seed=mc["seed"],
-                              patience=mc["patience"], width=mc["width"], floor=mc["floor"])
+                              patience=mc["patience"], width=mc["width"], floor=mc["floor"],
+                              device=device)
     seconds = time.perf_counter() - t0
     return assemble(ae, ens, data_hash=digest, seed=mc["seed"], train_seconds=seconds,
+                    train_device=str(training_device(device)),
                     units="fluid-frame moments (closure.data); reduced units (docs/units.md)"), \
         seconds
 
@@ -125,6 +129,8 @@ def main(argv=None):
                                    "this dataset")):
         ap.add_argument(flag, action="store_true", help=text)
     ap.add_argument("--model", type=Path, help="evaluate this model file; train nothing")
+    ap.add_argument("--device", help="train on cpu, cuda[:N] or auto (a GPU when present); "
+                    "default: the config's [model] device, else cpu")
     args = ap.parse_args(argv)
     cfg = tomllib.loads(args.config.read_text())
     if args.out is None:
@@ -149,7 +155,8 @@ def main(argv=None):
         seconds = closure.meta["train_seconds"]
         print(f"reusing {path} (trained in {seconds:.0f} s)")
     else:
-        closure, seconds = train(cfg["model"], parts, digest)
+        device = args.device or cfg["model"].get("device", "cpu")
+        closure, seconds = train(cfg["model"], parts, digest, device)
         closure.save(path)
         print(f"trained in {seconds:.0f} s -> {path}", flush=True)
     if args.install and args.model is None:
