@@ -69,7 +69,12 @@ def rollout(closure, problem, gas, nx, fractions):
     solution did not reach intact (it broke down) on are NaN."""
     from ..learned_fv import LearnedSolver
 
-    solver = LearnedSolver(problem, gas, closure, FVNumerics(nx=nx))
+    return snapshots(LearnedSolver(problem, gas, closure, FVNumerics(nx=nx)), problem, nx,
+                     fractions)
+
+
+def snapshots(solver, problem, nx, fractions):
+    """`rollout` of any finite-volume solver of `problem` on nx cells."""
     out = np.full((len(fractions), 4, nx), np.nan)
     try:
         with warnings.catch_warnings():
@@ -98,13 +103,21 @@ class TubeExplorer:
     def explore(self, closure, iteration):
         rng = np.random.default_rng((self.seed, iteration))
         gas = bz.Gas(omega=self.distribution.omega)
-        members = [member(closure, m) for m in range(len(closure.nets))]
+        members = self.members(closure)
         out = []
         for c in self.distribution.draw(rng, self.per_iteration, f"it{iteration}"):
             p = self.distribution.problem(c)
-            c["rollouts"] = [rollout(m, p, gas, self.nx, self.fractions) for m in members]
+            c["rollouts"] = [self.rollout(m, p, gas) for m in members]
             out.append(c)
         return out
+
+    def members(self, closure):
+        """The ensemble's members, each a closure of its own."""
+        return [member(closure, m) for m in range(len(closure.nets))]
+
+    def rollout(self, closure, problem, gas):
+        """One member's `rollout` of a problem."""
+        return rollout(closure, problem, gas, self.nx, self.fractions)
 
 
 class DisagreementExaminer:
@@ -253,13 +266,32 @@ def build(config, run_dir, executor=None):
         [examine]      graded (DisagreementExaminer)
         [eelt]         EELTConfig fields
     """
+    dist, labeler = labeler_from(config)
+    production = production_model(labeler.model, dist.omega)  # refused before any labeling
+    ex = config.get("explore", {})
+
+    def adapters(eelt_cfg, test_runs):
+        def tester(closure):
+            return {"a_priori": a_priori_error(closure, test_runs)} if test_runs else {}
+
+        trainer = ClosureTrainer(**config.get("train", {}), seed=eelt_cfg.seed,
+                                 model=production)
+        explorer = TubeExplorer(dist, ex.get("per_iteration", 8), ex.get("nx", 100),
+                                labeler.fractions, seed=eelt_cfg.seed)
+        return trainer, explorer, tester
+
+    return build_tubes(config, run_dir, adapters, executor)
+
+
+def build_tubes(config, run_dir, adapters, executor=None):
+    """The EELT of a tube-distribution config with the trainer, explorer and tester of
+    adapters(eelt_config, test_runs) (`build`'s sections but [train] and [explore], which
+    are the adapters' own); the initial and test tubes are labeled once and kept."""
     from pathlib import Path
 
     from ..eelt import EELT, EELTConfig
 
     dist, labeler = labeler_from(config)
-    ex, fractions = config.get("explore", {}), labeler.fractions
-    production = production_model(labeler.model, dist.omega)  # refused before any labeling
     eelt_cfg = EELTConfig(**config.get("eelt", {}))
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -282,13 +314,7 @@ def build(config, run_dir, executor=None):
         if not initial:
             raise RuntimeError(f"no initial tube could be labeled: {failed[:3]}")
 
-    def tester(closure):
-        return {"a_priori": a_priori_error(closure, test_runs)} if test_runs else {}
-
-    trainer = ClosureTrainer(**config.get("train", {}), seed=eelt_cfg.seed,
-                             model=production)
-    explorer = TubeExplorer(dist, ex.get("per_iteration", 8), ex.get("nx", 100), fractions,
-                            seed=eelt_cfg.seed)
+    trainer, explorer, tester = adapters(eelt_cfg, test_runs)
     examiner = DisagreementExaminer(**config.get("examine", {}))
     return EELT(trainer, explorer, examiner, labeler, store, run_dir, initial, eelt_cfg,
                 executor=executor, chunk=config.get("executor", {}).get("chunk", 2),

@@ -11,8 +11,10 @@ For every replicate config (its initial tubes, explorations and training seed):
   replicate's, e.g. a graded examiner), each its own arm;
 - every model of every arm is tested on one **fixed test set**: `test_tubes` moving-shock tubes
   at Halton points of the distribution (Mach uniform, log Kn uniform) and the stationary
-  Mach 5.5 normal shock, each problem's a-priori closure error
-  (`closure.nn.eelt.a_priori_error`) weighted equally.
+  Mach 5.5 normal shock, each problem's error weighted equally: for the moment closure
+  (config kind "closure") the a-priori closure error (`closure.nn.eelt.a_priori_error`),
+  for the local closure (kind "local_closure") the a-posteriori error of its solution
+  (`closure.nn.local_eelt.a_posteriori_errors`).
 
 The random arm's mean log error over all its curves (every replicate and draw) is
 interpolated (log-linearly in the labels, first crossing) at each error of the EELT arm's
@@ -48,15 +50,13 @@ from scipy.stats import qmc  # noqa: E402
 import boltzmann as bz  # noqa: E402
 from boltzmann.io import atomic_file, atomic_h5, write_dataset  # noqa: E402
 from closure import data  # noqa: E402
+from closure.cli_eelt import builder_of  # noqa: E402
 from closure.nn.closure_net import production_model  # noqa: E402
-from closure.nn.eelt import (  # noqa: E402
-    ClosureTrainer,
-    RunStore,
-    a_priori_error,
-    build,
-    labeler_from,
-)
+from closure.nn.eelt import ClosureTrainer, RunStore, a_priori_error, labeler_from  # noqa: E402
 from closure.nn.learned import LearnedClosure  # noqa: E402
+from closure.nn.local import LocalMap  # noqa: E402
+from closure.nn.local_eelt import LocalTrainer, a_posteriori_errors  # noqa: E402
+from closure.systems.local import DEFAULT_MODEL as LOCAL_MODEL  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -91,9 +91,28 @@ def label_tests(cfg, out, n_tubes):
     return STORE.load(path)
 
 
-def test_errors(closure, tests):
-    """Per test problem, the a-priori closure error (the shock last)."""
-    return [a_priori_error(closure, [r]) for r in tests]
+def test_errors(cfg, model, tests):
+    """Per test problem (the shock last), the error of the config kind's model."""
+    if cfg.get("kind") == "local_closure":
+        return a_posteriori_errors(model, tests, labeler_from(cfg)[0].omega)
+    return [a_priori_error(model, [r]) for r in tests]
+
+
+def load_model(cfg, folder):
+    """The model an EELT iteration of the config's kind left in `folder`."""
+    if cfg.get("kind") == "local_closure":
+        return LocalMap.load(folder / "local.pt")
+    return LearnedClosure.load(folder / "closure.pt")
+
+
+def trainer_of(cfg):
+    """The trainer of the config's kind, with EELT's training seed."""
+    dist, labeler = labeler_from(cfg)
+    seed = cfg["eelt"]["seed"]
+    if cfg.get("kind") == "local_closure":
+        return LocalTrainer(**cfg.get("train", {}), seed=seed, omega=dist.omega)
+    return ClosureTrainer(**cfg.get("train", {}), seed=seed,
+                          model=production_model(labeler.model, dist.omega))
 
 
 class Points:
@@ -128,12 +147,12 @@ def eelt_arm(cfg, iterations, run_dir, tests, points, key, tables=None):
     run_dir.mkdir(parents=True, exist_ok=True)
     with open(run_dir / ".lock", "w") as lock:  # one process at a time (--eelt-only)
         fcntl.flock(lock, fcntl.LOCK_EX)
-        log = build(c, run_dir).run()
+        log = builder_of(c)(c, run_dir).run()
     out = []
     for e in log:
         folder = run_dir / f"iter_{e['iteration']:03d}"
         errs = points.get(f"{key}/{e['trained_on']}", lambda f=folder: test_errors(
-            LearnedClosure.load(f / "closure.pt"), tests))
+            c, load_model(c, f), tests))
         out.append((e["trained_on"], errs))
     return out
 
@@ -153,13 +172,11 @@ def random_arm(cfg, grid, draw, run_dir, initial, tests, points, name):
                                f"be labeled: {failed[:3]}")
         STORE.save(path, runs)
     pool = STORE.load(path)
-    trainer = ClosureTrainer(**cfg.get("train", {}), seed=seed,
-                             model=production_model(labeler.model, dist.omega))
+    trainer = trainer_of(cfg)
 
     def point(n):
         folder = run_dir / f"random_{draw}_n{n:03d}"
-        closure = trainer.train(initial + pool[:n], 0, folder)
-        return test_errors(closure, tests)
+        return test_errors(cfg, trainer.train(initial + pool[:n], 0, folder), tests)
 
     return [(len(initial) + n, points.get(f"{name}/random_{draw}/{n}", lambda n=n: point(n)))
             for n in grid]
@@ -265,18 +282,27 @@ def main(argv=None):
         return
     rows = {a: compare(e, rnd, grid) for a, e in eelt.items()}
     ci = {a: bootstrap(e, rnd, grid) for a, e in eelt.items()}
-    report(args, cc, tests, eelt, rnd, grid, rows, ci, table)
+    what, baseline = "a-priori closure error", {}
+    if configs[0].get("kind") == "local_closure":
+        what = "a-posteriori error (mean of rho, T, q_x)"
+        omega = labeler_from(configs[0])[0].omega
+        baseline = {"NSF": a_posteriori_errors(None, tests, omega),
+                    "shipped local.pt": a_posteriori_errors(LocalMap.load(LOCAL_MODEL), tests,
+                                                            omega)}
+    report(args, cc, tests, eelt, rnd, grid, rows, ci, table, what, baseline)
 
 
-def report(args, cc, tests, eelt, rnd, grid, rows, ci, table):
-    """curves.md, curves.png and curves.h5; eelt, rows, ci: per EELT arm."""
+def report(args, cc, tests, eelt, rnd, grid, rows, ci, table, what, baseline=None):
+    """curves.md, curves.png and curves.h5; eelt, rows, ci: per EELT arm; baseline: {name:
+    per-problem errors} of reference models, rows of the table of every model."""
     names = [r.name for r in tests]
     reps = len(rnd)
     lines = ["# EELT against random sampling: labels for equal test error\n",
-             "Command: `.venv/bin/python experiments/closure_eelt/curves.py`\n",
+             "Command: `.venv/bin/python experiments/closure_eelt/curves.py --config "
+             f"{args.config.name} --out {args.out.name}`\n",
              f"{reps} replicates ({', '.join(cc['replicates'])}), {cc['draws']} random "
              f"draws each. Test set: {', '.join(names)}. Error: the mean over these "
-             f"{len(names)} problems of the a-priori closure error.\n",
+             f"{len(names)} problems of the {what}.\n",
              "| arm | added labels | EELT mean error | random mean error | random labels for "
              "EELT's error | ratio | 90 % bootstrap interval |", "|---|---|---|---|---|---|---|"]
     for arm, arm_rows in rows.items():
@@ -295,6 +321,7 @@ def report(args, cc, tests, eelt, rnd, grid, rows, ci, table):
               "is coarse)", "",
               "## Every model\n", "| replicate | arm | added labels | " + " | ".join(names)
               + " | mean |", "|---|---|---|" + "---|" * (len(names) + 1)]
+    table = [("-", name, "-", x) for name, x in (baseline or {}).items()] + table
     for name, arm, a, x in table:
         lines.append(f"| {name} | {arm} | {a} | " + " | ".join(f"{v:.3f}" for v in x)
                      + f" | {summarise(x):.4f} |")
@@ -314,8 +341,10 @@ def report(args, cc, tests, eelt, rnd, grid, rows, ci, table):
             ax.plot(*zip(*c), color=color, alpha=0.3, lw=0.8)
         ax.plot([r[0] for r in rows[arm]], [r[1] for r in rows[arm]], "o-", color=color,
                 lw=2, label=f"{arm}, mean of {len(curves)}")
+    for k, (name, x) in enumerate((baseline or {}).items()):
+        ax.axhline(summarise(x), color="black", ls=("--", ":")[k % 2], lw=1, label=name)
     ax.set(xlabel="kinetic labels added to the initial tubes",
-           ylabel="a-priori closure error, test set (mean)", yscale="log")
+           ylabel=f"{what}, test set (mean)", yscale="log")
     ax.grid(alpha=0.3, which="both")
     ax.legend()
     fig.tight_layout()

@@ -39,6 +39,19 @@ final = true
 """
 
 
+def run_tiny(tmp_path, text):
+    """Run the tiny config `text` in tmp_path/run: (run folder, log); each of its two
+    iterations labels two of three explored tubes."""
+    cfg = tmp_path / "tiny.toml"
+    cfg.write_text(text)
+    run = tmp_path / "run"
+    assert main(["eelt", "run", str(cfg), "--out", str(run)]) == 0
+    log = json.loads((run / "state.json").read_text())["log"]
+    assert [e["trained_on"] for e in log] == [3, 5]
+    assert all(e["labeled"] == 2 and e["explored"] == 3 for e in log)
+    return run, log
+
+
 def test_tiny_closure_eelt_grows_the_data_and_lowers_the_test_error(tmp_path):
     """Two iterations from three random kinetic tubes (40 cells, Shakhov): each labels two
     of the three explored tubes, the a-priori test error on a held-out Mach 2 tube falls,
@@ -51,13 +64,7 @@ def test_tiny_closure_eelt_grows_the_data_and_lowers_the_test_error(tmp_path):
     from closure.nn.eelt import DIVERGED, RunStore
     from closure.nn.learned import LearnedClosure
 
-    cfg = tmp_path / "tiny.toml"
-    cfg.write_text(TINY)
-    run = tmp_path / "run"
-    assert main(["eelt", "run", str(cfg), "--out", str(run)]) == 0
-    log = json.loads((run / "state.json").read_text())["log"]
-    assert [e["trained_on"] for e in log] == [3, 5]
-    assert all(e["labeled"] == 2 and e["explored"] == 3 for e in log)
+    run, log = run_tiny(tmp_path, TINY)
     assert log[1]["test"]["a_priori"] < log[0]["test"]["a_priori"], log
     devi = np.array([d for e in log for d in e["deviations"]])
     assert np.all((devi > 0) & ((devi < 1.0) | (devi == DIVERGED))), devi

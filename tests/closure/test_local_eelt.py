@@ -1,0 +1,53 @@
+"""The learned local closure in the EELT loop (config kind "local_closure"): bootstrap members
+whose mean is the model, each member's rollouts explored alone, a-posteriori test errors."""
+
+import re
+
+import numpy as np
+import torch
+from test_eelt_closure import TINY as CLOSURE_TINY
+from test_eelt_closure import run_tiny
+
+# the moment closure's tiny run with the local closure's [train] table
+TINY = re.sub(r"\[train\][^\[]*", "[train]\nmembers = 2\nwidth = 8\niters = 150\nrows = 500\n",
+              CLOSURE_TINY.replace('kind = "closure"', 'kind = "local_closure"'))
+
+
+def test_tiny_local_closure_eelt(tmp_path):
+    """Two iterations from three kinetic tubes (40 cells, Shakhov): each labels the two most
+    disputed of three explored tubes; no member's rollout breaks down (the convex map keeps
+    the system parabolic), so every disagreement is finite, positive and below 1; the test
+    error is a posteriori, finite and below the no-solution value, and so is NSF's.  The
+    model's map is the mean of its members' maps (`member_map`) to round-off, and a second
+    training on the same records gives the same weights bit for bit."""
+    from closure.nn.eelt import RunStore
+    from closure.nn.local import LocalMap
+    from closure.nn.local_eelt import (
+        NO_SOLUTION,
+        LocalTrainer,
+        a_posteriori_errors,
+        member_map,
+    )
+
+    run, log = run_tiny(tmp_path, TINY)
+    devi = np.array([d for e in log for d in e["deviations"]])
+    assert np.all((devi > 0) & (devi < 1.0)), devi
+    assert all(0.0 < e["test"]["a_posteriori"] < NO_SOLUTION for e in log), log
+    nsf = a_posteriori_errors(None, RunStore().load(run / "test.h5"), 0.5)
+    assert len(nsf) == 1 and 0.0 < nsf[0] < NO_SOLUTION
+
+    model = LocalMap.load(run / "iter_001" / "local.pt")
+    assert model.meta["trained_on"] == 5 and len(model.nets) == 2
+    s = torch.linspace(-0.5, 0.3, 7, dtype=torch.float64)
+    q = torch.linspace(-0.4, 0.4, 7, dtype=torch.float64)
+    a, b = model.explicit(s, q)
+    parts = [member_map(model, m).explicit(s, q) for m in range(2)]
+    np.testing.assert_allclose(a.detach(), sum(p[0] for p in parts).detach() / 2, atol=1e-12)
+    np.testing.assert_allclose(b.detach(), sum(p[1] for p in parts).detach() / 2, atol=1e-12)
+
+    records = RunStore().load(run / "initial.h5")
+    trainer = LocalTrainer(members=2, width=8, iters=20, rows=200, seed=3)
+    one = trainer.train(records, 0, tmp_path / "a")
+    two = trainer.train(records, 0, tmp_path / "b")
+    for (name, x), y in zip(one.state_dict().items(), two.state_dict().values()):
+        assert torch.equal(x, y), name
