@@ -126,6 +126,11 @@ def install(run, target=None):
     from .nn.learned import LearnedClosure
 
     state = read_state(run)
+    kept = Path(run) / "config.toml"
+    kind = read_config(kept).get("kind", "dp") if kept.exists() else "closure"
+    if kind != "closure":
+        raise FileFormatError(f"{run}: a {kind!r} run; `install` copies the final model of a "
+                              f"'closure' run only (a local closure's is {run}/final/local.pt)")
     source = Path(run) / "final" / "closure.pt"
     if "final" not in state or not source.exists():
         raise FileFormatError(f"{run}: no final model; set [eelt] final = true in "
@@ -188,12 +193,13 @@ def main(args):
 
 
 def fingerprint(config):
-    """A hash of the config without [eelt] iterations and final (the keys a run may
-    change)."""
+    """A hash of the config without [eelt] iterations and final and [train] device (the
+    keys a run may change)."""
     import hashlib
     import json
 
     c = {k: dict(v) if isinstance(v, dict) else v for k, v in config.items()}
     for key in ("iterations", "final"):
         c.get("eelt", {}).pop(key, None)
+    c.get("train", {}).pop("device", None)  # where it trains changes nothing it makes
     return hashlib.sha256(json.dumps(c, sort_keys=True).encode()).hexdigest()

@@ -260,39 +260,52 @@ def build(config, run_dir, executor=None):
         [distribution] mach = [low, high], kn = [low, high], omega
         [explore]      per_iteration, nx, fractions
         [label]        model (kinetic collision model), nx
-        [train]        members, epochs, lr, width, patience, batch
+        [train]        members, epochs, lr, width, patience, batch, device
         [initial]      tubes (how many drawn from the distribution), seed
         [test]         tubes = [[mach, kn], ...] held out, logged every iteration
         [examine]      graded (DisagreementExaminer)
         [eelt]         EELTConfig fields
     """
-    dist, labeler = labeler_from(config)
-    production = production_model(labeler.model, dist.omega)  # refused before any labeling
-    ex = config.get("explore", {})
-
-    def adapters(eelt_cfg, test_runs):
-        def tester(closure):
-            return {"a_priori": a_priori_error(closure, test_runs)} if test_runs else {}
-
-        trainer = ClosureTrainer(**config.get("train", {}), seed=eelt_cfg.seed,
+    def adapters(dist, labeler, eelt_cfg):
+        production = production_model(labeler.model, dist.omega)
+        ex = config.get("explore", {})
+        trainer = ClosureTrainer(**train_table(ClosureTrainer, config), seed=eelt_cfg.seed,
                                  model=production)
         explorer = TubeExplorer(dist, ex.get("per_iteration", 8), ex.get("nx", 100),
                                 labeler.fractions, seed=eelt_cfg.seed)
-        return trainer, explorer, tester
+        return trainer, explorer, lambda closure, runs: {"a_priori": a_priori_error(closure,
+                                                                                   runs)}
 
     return build_tubes(config, run_dir, adapters, executor)
 
 
+def train_table(cls, config, set_by_builder=("seed", "model", "omega", "prandtl")):
+    """The config's [train] table as keyword arguments of the trainer class `cls`; an
+    InputError names keys it does not take (before anything is labeled)."""
+    import inspect
+
+    table = dict(config.get("train", {}))
+    allowed = set(inspect.signature(cls).parameters) - set(set_by_builder)
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise InputError(f"[train] {unknown}: not keys of {cls.__name__} (it takes "
+                         f"{sorted(allowed)})")
+    return table
+
+
 def build_tubes(config, run_dir, adapters, executor=None):
     """The EELT of a tube-distribution config with the trainer, explorer and tester of
-    adapters(eelt_config, test_runs) (`build`'s sections but [train] and [explore], which
-    are the adapters' own); the initial and test tubes are labeled once and kept."""
+    adapters(distribution, labeler, eelt_config) (`build`'s sections but [train] and
+    [explore], which are the adapters' own; tester(model, test_runs) -> {name: error}).  The
+    adapters are built first, so a bad table is refused before anything is labeled; the
+    initial and test tubes are labeled once and kept."""
     from pathlib import Path
 
     from ..eelt import EELT, EELTConfig
 
     dist, labeler = labeler_from(config)
     eelt_cfg = EELTConfig(**config.get("eelt", {}))
+    trainer, explorer, tester = adapters(dist, labeler, eelt_cfg)
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     store = RunStore()
@@ -314,8 +327,7 @@ def build_tubes(config, run_dir, adapters, executor=None):
         if not initial:
             raise RuntimeError(f"no initial tube could be labeled: {failed[:3]}")
 
-    trainer, explorer, tester = adapters(eelt_cfg, test_runs)
     examiner = DisagreementExaminer(**config.get("examine", {}))
     return EELT(trainer, explorer, examiner, labeler, store, run_dir, initial, eelt_cfg,
                 executor=executor, chunk=config.get("executor", {}).get("chunk", 2),
-                tester=tester)
+                tester=lambda model: tester(model, test_runs) if test_runs else {})

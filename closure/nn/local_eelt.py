@@ -3,15 +3,16 @@ parabolic system that does not break down) in the EELT loop, config kind "local_
 
 - trainer: members = single convex maps fitted a priori (`fit_local_map`) to the
   (fluxes, NSF-normalised gradients) pairs of every cell and snapshot of the labeled tubes,
-  each on its own bootstrap resample of the cells and with its own seed, sharing the scale
-  and box of all the data; the model is the LocalMap of their mean (`local.pt`);
+  each on its own bootstrap resample of the cells (as many draws as cells, with replacement)
+  and with its own seed, sharing the scale and box of all the data; the model is the
+  LocalMap of their mean (`local.pt`);
 - explorer: every member alone rolled out in the finite-volume solver (`LocalNSF`);
 - examiner and labeler: those of the moment closure (`closure.nn.eelt`);
 - test error: a posteriori, the mean map's rollout of each held-out tube against the
   kinetic last snapshot (rho, T, q_x), and for a stationary shock its ODE profile
   (`closure.shock_ode.nsf_shock`) against the kinetic one; `a_posteriori_errors`.
 
-    [train]   members, width, iters, lr, rows (cells each member is fitted to), eps
+    [train]   members, width, iters, lr, rows (draws per member; default: every cell), eps
     [explore] per_iteration, nx, fractions
     other sections: `closure.nn.eelt.build`
 """
@@ -22,14 +23,16 @@ import warnings
 import numpy as np
 
 import boltzmann as bz
+from boltzmann.errors import FileFormatError, InputError, SolutionError
 
 from ..fv import FVNumerics, FVSolver
 from ..metrics import profile_errors
 from ..shock_ode import nsf_shock
-from .eelt import TubeExplorer, build_tubes, labeler_from, snapshots
+from .eelt import TubeExplorer, build_tubes, snapshots, train_table
 from .local import LocalMap, fit_local_map, gradient_pairs
 
-#: the error a test problem counts with when the closure gives no solution for it
+#: the error a test problem counts with when the closure gives no solution for it (a real
+#: error can exceed it: the relative L2 error of a wrong profile is not bounded by 1)
 NO_SOLUTION = 1.0
 #: the fields of the a-posteriori test error (relative L2, `closure.metrics`)
 TEST_FIELDS = ("rho", "T", "q_x")
@@ -65,11 +68,18 @@ def local_solver(model, problem, gas, nx):
     return FVSolver(problem, gas, system, FVNumerics(nx=nx))
 
 
+def member_seed(seed, m):
+    """The torch seed of member m of a trainer with `seed` (distinct across seeds and
+    members, unlike seed + m)."""
+    return int(np.random.SeedSequence((seed, m)).generate_state(1)[0])
+
+
 class LocalTrainer:
     """`members` convex maps of `width`, each fitted for `iters` Adam steps to `rows` cells
-    drawn with replacement from all labeled cells (seed + m, and a bootstrap of its own)."""
+    (default: as many as there are) drawn with replacement from all labeled cells, with a
+    seed (`member_seed`) and a bootstrap of its own."""
 
-    def __init__(self, members=4, width=16, iters=800, lr=3e-3, rows=3000, eps=0.05, seed=0,
+    def __init__(self, members=4, width=16, iters=800, lr=3e-3, rows=None, eps=0.05, seed=0,
                  omega=0.5, prandtl=2.0 / 3.0):
         self.members, self.width, self.iters, self.lr = members, width, iters, lr
         self.rows, self.eps, self.seed = rows, eps, seed
@@ -85,8 +95,8 @@ class LocalTrainer:
         losses = []
         for m in range(self.members):
             rng = np.random.default_rng((self.seed, iteration, m))
-            idx = rng.integers(0, len(fluxes), self.rows)
-            fit = fit_local_map(fluxes[idx], grads[idx], self.width, (self.seed + m,),
+            idx = rng.integers(0, len(fluxes), self.rows or len(fluxes))
+            fit = fit_local_map(fluxes[idx], grads[idx], self.width, (member_seed(self.seed, m),),
                                 self.iters, self.lr, self.prandtl, self.eps, scale=scale,
                                 box=box, closed_form=True)
             model.nets[m].load_state_dict(fit.nets[0].state_dict())
@@ -106,16 +116,20 @@ class LocalExplorer(TubeExplorer):
         return [member_map(model, m) for m in range(len(model.nets))]
 
     def rollout(self, model, problem, gas):
-        return snapshots(local_solver(model, problem, gas, self.nx), problem, self.nx,
-                         self.fractions)
+        try:
+            solver = local_solver(model, problem, gas, self.nx)
+        except SolutionError:  # no inverse table: the member has no closed system at all
+            return np.full((len(self.fractions), 4, self.nx), np.nan)
+        return snapshots(solver, problem, self.nx, self.fractions)
 
 
 def a_posteriori_errors(model, runs, omega, window=15.0):
     """Per run, the mean over TEST_FIELDS of the relative L2 errors of the map's solution
     against the run's last kinetic snapshot: a tube rolled out on the run's grid, a
     stationary shock (boundary 'shock') from its ODE, both aligned at the density midpoint,
-    over |x| <= window upstream mean free paths.  NO_SOLUTION where there is none.  model
-    None: NSF (Pr = 2/3), the baseline on the same footing."""
+    over |x| <= window upstream mean free paths.  NO_SOLUTION where there is none (the
+    solver or the ODE broke down or found no profile); bad input and files still raise.
+    model None: NSF (Pr = 2/3), the baseline on the same footing."""
     gas = bz.Gas(omega=omega)
     out = []
     for r in runs:
@@ -124,8 +138,9 @@ def a_posteriori_errors(model, runs, omega, window=15.0):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 if r.problem.boundary == "shock":
-                    prof = (nsf_shock(r.problem.mach, gas) if model is None else
-                            nsf_shock(r.problem.mach, gas, model.prandtl,
+                    mfp = r.problem.mfp_ref
+                    prof = (nsf_shock(r.problem.mach, gas, mfp_ref=mfp) if model is None else
+                            nsf_shock(r.problem.mach, gas, model.prandtl, mfp,
                                       constitutive=model.as_constitutive()))
                     rho = ref["rho"]
                     x = r["x"] - bz.density_midpoint(r["x"], rho, 0.5 * (rho[0] + rho[-1]))
@@ -136,7 +151,9 @@ def a_posteriori_errors(model, runs, omega, window=15.0):
                     sol = solver.solution()
                     err = profile_errors(r["x"], ref, sol.x, sol.moments, None, TEST_FIELDS)
             e = float(np.mean(list(err.values())))
-        except (ArithmeticError, RuntimeError, ValueError):  # SolutionError and friends
+        except (InputError, FileFormatError):
+            raise
+        except (SolutionError, ArithmeticError, ValueError):  # a breakdown, or no profile
             e = np.nan
         out.append(e if np.isfinite(e) else NO_SOLUTION)
     return out
@@ -144,19 +161,19 @@ def a_posteriori_errors(model, runs, omega, window=15.0):
 
 def build(config, run_dir, executor=None):
     """The EELT of a "local_closure" config in run_dir (module docstring)."""
-    dist, labeler = labeler_from(config)
-    ex = config.get("explore", {})
 
-    def adapters(eelt_cfg, test_runs):
-        def tester(model):
-            return ({"a_posteriori": float(np.mean(a_posteriori_errors(model, test_runs,
-                                                                       dist.omega)))}
-                    if test_runs else {})
-
-        trainer = LocalTrainer(**config.get("train", {}), seed=eelt_cfg.seed,
+    def adapters(dist, labeler, eelt_cfg):
+        ex = config.get("explore", {})
+        trainer = LocalTrainer(**train_table(LocalTrainer, config), seed=eelt_cfg.seed,
                                omega=dist.omega)
         explorer = LocalExplorer(dist, ex.get("per_iteration", 8), ex.get("nx", 100),
                                  labeler.fractions, seed=eelt_cfg.seed)
+
+        def tester(model, runs):
+            errors = np.array(a_posteriori_errors(model, runs, dist.omega))
+            return {"a_posteriori": float(errors.mean()),
+                    "no_solution": int(np.count_nonzero(errors == NO_SOLUTION))}
+
         return trainer, explorer, tester
 
     return build_tubes(config, run_dir, adapters, executor)

@@ -7,6 +7,8 @@ ensembles' predictions are, against how far apart two members (seeds) of one ens
     # where the GPU is (no dataset or kinetic solver needed there):
     python experiments/benchmark/train_device.py run out/closure_inputs.npz --out OUT \\
         [--devices cpu cuda] [--threads N] [--width W --batch B --epochs E --members M]
+    # model files trained anywhere, compared on the same validation cells
+    .venv/bin/python experiments/benchmark/train_device.py compare out/closure_inputs.npz A.pt B.pt
 
 The recipe is experiments/learned_closure/config.toml's [model] (K = 2, four members), or
 with the options given in its place.  The
@@ -121,6 +123,18 @@ def run(path, out, devices, **override):
     print("\n".join(lines))
 
 
+def compare(path, models):
+    from closure.nn.learned import LearnedClosure
+
+    blob = np.load(path)
+    val = blob["f_val"], blob["kn_val"]
+    preds = {str(m): predictions(LearnedClosure.load(m), *val) for m in models}
+    names = list(preds)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            print(f"{a} vs {b}: {difference(preds[a], preds[b]):.2e}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -133,8 +147,14 @@ def main(argv=None):
     r.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
     for name in ("width", "batch", "epochs", "members"):
         r.add_argument(f"--{name}", type=int, help=f"{name} instead of the config's")
+    c = sub.add_parser("compare", help="max relative difference of model files' ensemble-mean "
+                       "predictions on the validation cells")
+    c.add_argument("path", type=Path)
+    c.add_argument("models", type=Path, nargs="+")
     args = ap.parse_args(argv)
-    if args.cmd == "export":
+    if args.cmd == "compare":
+        compare(args.path, args.models)
+    elif args.cmd == "export":
         export(args.path)
     else:
         if args.threads:

@@ -51,11 +51,10 @@ import boltzmann as bz  # noqa: E402
 from boltzmann.io import atomic_file, atomic_h5, write_dataset  # noqa: E402
 from closure import data  # noqa: E402
 from closure.cli_eelt import builder_of  # noqa: E402
-from closure.nn.closure_net import production_model  # noqa: E402
-from closure.nn.eelt import ClosureTrainer, RunStore, a_priori_error, labeler_from  # noqa: E402
+from closure.nn.eelt import RunStore, a_priori_error, labeler_from  # noqa: E402
 from closure.nn.learned import LearnedClosure  # noqa: E402
 from closure.nn.local import LocalMap  # noqa: E402
-from closure.nn.local_eelt import LocalTrainer, a_posteriori_errors  # noqa: E402
+from closure.nn.local_eelt import a_posteriori_errors  # noqa: E402
 from closure.systems.local import DEFAULT_MODEL as LOCAL_MODEL  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -91,28 +90,25 @@ def label_tests(cfg, out, n_tubes):
     return STORE.load(path)
 
 
+#: per config kind: the model file an iteration leaves, its loader, and the per-problem test
+#: errors of a model (the shock last)
+KINDS = {
+    "closure": ("closure.pt", LearnedClosure.load,
+                lambda cfg, model, tests: [a_priori_error(model, [r]) for r in tests]),
+    "local_closure": ("local.pt", LocalMap.load,
+                      lambda cfg, model, tests: a_posteriori_errors(
+                          model, tests, labeler_from(cfg)[0].omega)),
+}
+
+
 def test_errors(cfg, model, tests):
-    """Per test problem (the shock last), the error of the config kind's model."""
-    if cfg.get("kind") == "local_closure":
-        return a_posteriori_errors(model, tests, labeler_from(cfg)[0].omega)
-    return [a_priori_error(model, [r]) for r in tests]
+    return KINDS[cfg.get("kind", "closure")][2](cfg, model, tests)
 
 
 def load_model(cfg, folder):
     """The model an EELT iteration of the config's kind left in `folder`."""
-    if cfg.get("kind") == "local_closure":
-        return LocalMap.load(folder / "local.pt")
-    return LearnedClosure.load(folder / "closure.pt")
-
-
-def trainer_of(cfg):
-    """The trainer of the config's kind, with EELT's training seed."""
-    dist, labeler = labeler_from(cfg)
-    seed = cfg["eelt"]["seed"]
-    if cfg.get("kind") == "local_closure":
-        return LocalTrainer(**cfg.get("train", {}), seed=seed, omega=dist.omega)
-    return ClosureTrainer(**cfg.get("train", {}), seed=seed,
-                          model=production_model(labeler.model, dist.omega))
+    name, load, _ = KINDS[cfg.get("kind", "closure")]
+    return load(folder / name)
 
 
 class Points:
@@ -157,14 +153,14 @@ def eelt_arm(cfg, iterations, run_dir, tests, points, key, tables=None):
     return out
 
 
-def random_arm(cfg, grid, draw, run_dir, initial, tests, points, name):
+def random_arm(cfg, grid, draw, run_dir, initial, tests, points, name, pool_size=None):
     """[(runs trained on, per-problem test errors)] of the ensemble trained on the initial
     tubes plus the first n of a random sequence (draw `draw`), for n in grid."""
     dist, labeler = labeler_from(cfg)
     seed = cfg["eelt"]["seed"]
     path = run_dir / f"random_{draw}.h5"
     if not path.exists():
-        tubes = dist.draw(np.random.default_rng((seed, 7919, draw)), max(grid) + 4,
+        tubes = dist.draw(np.random.default_rng((seed, 7919, draw)), pool_size or max(grid) + 4,
                           f"rand{draw}")
         runs, failed = labeler.label(tubes)
         if len(runs) < max(grid):
@@ -172,7 +168,7 @@ def random_arm(cfg, grid, draw, run_dir, initial, tests, points, name):
                                f"be labeled: {failed[:3]}")
         STORE.save(path, runs)
     pool = STORE.load(path)
-    trainer = trainer_of(cfg)
+    trainer = builder_of(cfg)(cfg, run_dir / "EELT").trainer  # EELT's trainer, same seed
 
     def point(n):
         folder = run_dir / f"random_{draw}_n{n:03d}"
@@ -273,7 +269,8 @@ def main(argv=None):
         n0 = len(initial)
         curves = []
         for d in range(cc["draws"]):
-            r = random_arm(cfg, grid, d, run_dir, initial, tests, points, name)
+            r = random_arm(cfg, grid, d, run_dir, initial, tests, points, name,
+                           cc.get("pool"))
             curves.append([(n - n0, summarise(x)) for n, x in r])
             table += [(name, f"random {d}", n - n0, x) for n, x in r]
         rnd.append(curves)

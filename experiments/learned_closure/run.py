@@ -133,6 +133,10 @@ def main(argv=None):
                     "default: the config's [model] device, else cpu")
     args = ap.parse_args(argv)
     cfg = tomllib.loads(args.config.read_text())
+    device = args.device or cfg["model"].get("device", "cpu")
+    if args.model is not None and args.device:
+        ap.error("--device trains; with --model nothing is trained")
+    training_device(device)  # an unknown or missing device before the dataset is built
     if args.out is None:
         args.out = HERE / "out" if args.model is None else args.model.parent / "eval"
     torch.set_num_threads(threads())
@@ -155,7 +159,6 @@ def main(argv=None):
         seconds = closure.meta["train_seconds"]
         print(f"reusing {path} (trained in {seconds:.0f} s)")
     else:
-        device = args.device or cfg["model"].get("device", "cpu")
         closure, seconds = train(cfg["model"], parts, digest, device)
         closure.save(path)
         print(f"trained in {seconds:.0f} s -> {path}", flush=True)

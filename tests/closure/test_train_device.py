@@ -40,7 +40,8 @@ def test_device_names_and_a_missing_gpu():
 
 
 def test_cpu_is_the_default_and_networks_come_back_on_the_cpu():
-    """device='cpu' is what a call without it does, bit for bit; the record says where."""
+    """An explicit device='cpu' trains the same networks as the default, bit for bit; the
+    record says where, and the networks are on the CPU."""
     rng = np.random.default_rng(2)
     train, val = closure_batch(rng, 200), closure_batch(rng, 50)
     ae = MomentAutoencoder(2, grad=True)
