@@ -136,7 +136,10 @@ def main(argv=None):
     device = args.device or cfg["model"].get("device", "cpu")
     if args.model is not None and args.device:
         ap.error("--device trains; with --model nothing is trained")
-    training_device(device)  # an unknown or missing device before the dataset is built
+    try:  # an unknown or missing device, before the dataset is built
+        training_device(device)
+    except bz.InputError as err:
+        ap.error(str(err))
     if args.out is None:
         args.out = HERE / "out" if args.model is None else args.model.parent / "eval"
     torch.set_num_threads(threads())

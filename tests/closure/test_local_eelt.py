@@ -2,8 +2,10 @@
 whose mean is the model, each member's rollouts explored alone, a-posteriori test errors."""
 
 import re
+import tomllib
 
 import numpy as np
+import pytest
 import torch
 from test_eelt_closure import TINY as CLOSURE_TINY
 from test_eelt_closure import run_tiny
@@ -21,6 +23,8 @@ def test_tiny_local_closure_eelt(tmp_path):
     error is a posteriori, finite and below the no-solution value, and so is NSF's.  The
     model's map is the mean of its members' maps (`member_map`) to round-off, and a second
     training on the same records gives the same weights bit for bit."""
+    from boltzmann.errors import FileFormatError
+    from closure.cli_eelt import install
     from closure.nn.eelt import RunStore
     from closure.nn.local import LocalMap
     from closure.nn.local_eelt import (
@@ -47,6 +51,9 @@ def test_tiny_local_closure_eelt(tmp_path):
     parts = [member_map(model, m).explicit(s, q) for m in range(2)]
     np.testing.assert_allclose(a.detach(), sum(p[0] for p in parts).detach() / 2, atol=1e-12)
     np.testing.assert_allclose(b.detach(), sum(p[1] for p in parts).detach() / 2, atol=1e-12)
+
+    with pytest.raises(FileFormatError, match="a 'local_closure' run; `install` copies"):
+        install(run, tmp_path / "x.pt")
 
     records = RunStore().load(run / "initial.h5")
     trainer = LocalTrainer(members=2, width=8, iters=20, rows=200, seed=3)
@@ -86,3 +93,16 @@ def test_a_posteriori_error_of_a_shock_is_aligned_at_the_density_midpoint():
     ref = {k: run[k][-1] for k in TEST_FIELDS}
     shifted = profile_errors(run["x"], ref, run["x"] - 7.3, ref, 15.0, TEST_FIELDS)
     assert np.mean(list(shifted.values())) > 0.3
+
+
+def test_a_bad_train_table_is_refused_before_any_labeling(tmp_path):
+    """A [train] table of the moment closure's trainer (epochs, patience, batch) in a local
+    closure config: an InputError naming the keys, and nothing labeled or written."""
+    import boltzmann as bz
+    from closure.nn.local_eelt import build
+
+    bad = tomllib.loads(CLOSURE_TINY.replace('kind = "closure"', 'kind = "local_closure"'))
+    with pytest.raises(bz.InputError, match=r"\[train\] \['batch', 'epochs', 'patience'\]: "
+                       "not keys of LocalTrainer"):
+        build(bad, tmp_path / "run")
+    assert not list((tmp_path / "run").glob("*.h5"))
