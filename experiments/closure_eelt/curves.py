@@ -248,6 +248,10 @@ def main(argv=None):
                      flags=("eelt-only",))
     grid = [int(n) for n in cc["labels"]]
     configs = [tomllib.loads((args.config.parent / p).read_text()) for p in cc["replicates"]]
+    kinds = {c.get("kind", "closure") for c in configs}
+    if len(kinds) != 1 or not kinds <= set(KINDS):
+        raise SystemExit(f"{args.config}: the replicates' kinds {sorted(kinds)} must be one of "
+                         f"{sorted(KINDS)}, the same for all")
     tests = label_tests(configs[0], args.out, cc["test_tubes"])
     points = Points(args.out / "points.json")
     arms = {"EELT": {}, **cc.get("variants", {})}
