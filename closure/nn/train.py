@@ -27,10 +27,10 @@ def training_device(device="cpu"):
     "auto" (the first GPU when PyTorch sees one, else the CPU).  Asking for a GPU that is not
     there raises InputError; the trained networks always come back on the CPU, so model
     files and rollouts do not depend on where they were trained."""
-    name = "cuda" if device == "auto" and torch.cuda.is_available() else \
-        "cpu" if device == "auto" else str(device)
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
     try:
-        dev = torch.device(name)
+        dev = torch.device(str(device))
     except RuntimeError as err:
         raise InputError(f"training device {device!r}: not a device name ({err})") from None
     if dev.type not in ("cpu", "cuda"):

@@ -90,14 +90,21 @@ def label_tests(cfg, out, n_tubes):
     return STORE.load(path)
 
 
-#: per config kind: the model file an iteration leaves, its loader, and the per-problem test
-#: errors of a model (the shock last)
+def local_errors(cfg, model, tests):
+    return a_posteriori_errors(model, tests, labeler_from(cfg)[0].omega)
+
+
+#: per config kind: the model file an iteration leaves, its loader, the per-problem test
+#: errors of a model (the shock last), what they are, and the reference models reported
+#: beside the arms (name -> model for the test errors)
 KINDS = {
     "closure": ("closure.pt", LearnedClosure.load,
-                lambda cfg, model, tests: [a_priori_error(model, [r]) for r in tests]),
-    "local_closure": ("local.pt", LocalMap.load,
-                      lambda cfg, model, tests: a_posteriori_errors(
-                          model, tests, labeler_from(cfg)[0].omega)),
+                lambda cfg, model, tests: [a_priori_error(model, [r]) for r in tests],
+                "a-priori closure error", {}),
+    "local_closure": ("local.pt", LocalMap.load, local_errors,
+                      "a-posteriori error (mean of rho, T, q_x)",
+                      {"NSF": lambda: None,
+                       "shipped local.pt": lambda: LocalMap.load(LOCAL_MODEL)}),
 }
 
 
@@ -107,7 +114,7 @@ def test_errors(cfg, model, tests):
 
 def load_model(cfg, folder):
     """The model an EELT iteration of the config's kind left in `folder`."""
-    name, load, _ = KINDS[cfg.get("kind", "closure")]
+    name, load = KINDS[cfg.get("kind", "closure")][:2]
     return load(folder / name)
 
 
@@ -283,13 +290,8 @@ def main(argv=None):
         return
     rows = {a: compare(e, rnd, grid) for a, e in eelt.items()}
     ci = {a: bootstrap(e, rnd, grid) for a, e in eelt.items()}
-    what, baseline = "a-priori closure error", {}
-    if configs[0].get("kind") == "local_closure":
-        what = "a-posteriori error (mean of rho, T, q_x)"
-        omega = labeler_from(configs[0])[0].omega
-        baseline = {"NSF": a_posteriori_errors(None, tests, omega),
-                    "shipped local.pt": a_posteriori_errors(LocalMap.load(LOCAL_MODEL), tests,
-                                                            omega)}
+    what, references = KINDS[kinds.pop()][3:]
+    baseline = {name: test_errors(configs[0], make(), tests) for name, make in references.items()}
     report(args, cc, tests, eelt, rnd, grid, rows, ci, table, what, baseline)
 
 
