@@ -4,9 +4,11 @@ Second-order MUSCL reconstruction of the conserved variables (van Leer limiter),
 flux with the system's wave-speed bound, the system's dissipative face flux, the step bounded
 by the CFL number and, for dissipative systems, by the explicit diffusion limit.  Time: SSP-RK2
 [Shu & Osher 1988]; for the Grad family, whose relaxation is stiff at small Kn, the IMEX
-scheme ARS(2,2,2) with implicit productions.  Boundaries as in the kinetic solver:
-zero-gradient tube ends, periodic waves, and for a normal shock a fixed supersonic inflow and
-the characteristic subsonic outflow of `boltzmann.boundary`.
+scheme ARS(2,2,2) with implicit productions.  In time-accurate runs the dissipative fluxes
+are Strang-split from the hyperbolic step and advanced by RKL2 super-time-stepping or, for NSF
+and the local closure, the linearly implicit ROS2 (`closure.stepping`).  Boundaries as in the
+kinetic solver: zero-gradient tube ends, periodic waves, and for a normal shock a fixed
+supersonic inflow and the characteristic subsonic outflow of `boltzmann.boundary`.
 
 Two back ends compute the same scheme: numba kernels for the classical systems
 (`closure.kernels`, the default) and whole-array NumPy for any system with the `MomentSystem`
@@ -29,11 +31,12 @@ from boltzmann.solver import numerics_attrs, shock_dx
 from boltzmann.steady import march_to_steady, shift_cells
 from boltzmann.stepping import SSPRK2
 
-from . import kernels
+from . import kernels, stepping
 from .systems import SYSTEMS, MomentSystem
 
 NG = kernels.NG
 BACKENDS = ("numba", "numpy")
+SPLIT_SCHEMES = {"rkl2": stepping.SPLIT_RKL2, "ros2": stepping.SPLIT_ROS2}
 
 
 class SubshockWarning(UserWarning):
@@ -56,15 +59,24 @@ class FVNumerics:
     cfl: float = 0.5
     check_every: int = 20
     backend: str = "numba"
-    #: dissipative systems in time-accurate runs: RKL2 super-time-stepping, Strang-split
-    #: (steady shocks always take the unsplit step, whose fixed point is the steady state)
+    #: dissipative systems in time-accurate runs: the dissipative fluxes Strang-split from
+    #: the hyperbolic step (steady shocks always take the unsplit step, whose fixed point is
+    #: the steady state)
     super_time_stepping: bool = True
+    #: how the split dissipative part is advanced: 'rkl2' (explicit super-time-stepping, any
+    #: dissipative system), 'ros2' (linearly implicit, NSF and the local closure: four
+    #: linear solves per step instead of stages growing with the step's diffusion number),
+    #: or 'auto' (ros2 where it applies, else rkl2)
+    dissipative_scheme: str = "auto"
 
     def __post_init__(self):
         if not (np.isfinite(self.cfl) and 0.0 < self.cfl <= 1.0):
             raise InputError(f"FVNumerics: CFL number {self.cfl} cannot be stable (0 < CFL <= 1)")
         if self.backend not in BACKENDS:
             raise InputError(f"FVNumerics: backend {self.backend!r} is not one of {BACKENDS}")
+        if self.dissipative_scheme not in ("auto", *SPLIT_SCHEMES):
+            raise InputError(f"FVNumerics: dissipative_scheme {self.dissipative_scheme!r} is "
+                             f"not one of {('auto', *SPLIT_SCHEMES)}")
 
 
 @dataclass
@@ -114,6 +126,15 @@ class FVSolver:
         if not self.compiled and system.code is not None and system.code >= kernels.GRAD13:
             raise InputError(f"{system.name}: its stiff productions need the IMEX scheme of "
                              "the numba back end (backend='numba')")
+        ros2 = system.code in (kernels.NSF, kernels.LNSF)
+        scheme = numerics.dissipative_scheme
+        if scheme == "ros2" and not ros2 and system.code is not None and system.code >= kernels.R13:
+            raise InputError(f"{system.name}: dissipative_scheme 'ros2' is built for NSF and "
+                             "the local closure (their linearised fluxes); use 'rkl2'")
+        if scheme == "auto":
+            scheme = "ros2" if ros2 else "rkl2"
+        #: the scheme of the split dissipative part (numba back end, time-accurate runs)
+        self.dissipative_scheme = scheme
         if problem.boundary == "shock":
             nx = int(round(problem.length / (numerics.dx or shock_dx(problem))))
         else:
@@ -181,15 +202,16 @@ class FVSolver:
         steps; returns the number of steps taken.  split: super-time-stepping of the
         dissipative fluxes (default: FVNumerics.super_time_stepping)."""
         split = self.numerics.super_time_stepping if split is None else split
+        scheme = SPLIT_SCHEMES[self.dissipative_scheme] if split else stepping.UNSPLIT
         every = self.numerics.check_every
         max_steps = np.iinfo(np.int64).max if max_steps is None else max_steps
         taken = 0
         while taken < max_steps and self.t < t_end * (1 - 1e-14):
             n = min(every, max_steps - taken)
             if self.compiled:
-                self.t, k, stages = kernels.advance(
+                self.t, k, stages = stepping.advance(
                     self.system.code, self.U, self.t, t_end, n, self.dx, self.numerics.cfl,
-                    self._bc, self._left, self._down, self._par, self._table, split)
+                    self._bc, self._left, self._down, self._par, self._table, scheme)
                 self.dissipative_stages += stages
             else:
                 k = 0
@@ -218,8 +240,11 @@ class FVSolver:
             return self.run_steady()
         t_wall = time.perf_counter()
         info = {}
+        if (self.compiled and self.numerics.super_time_stepping
+                and self.system.diffusivity(self.U) is not None):
+            info["dissipative_scheme"] = self.dissipative_scheme
         if not self.run_until(self.problem.t_end):
-            info["method"] = "unsplit after a super-time-stepping breakdown"
+            info["method"] = "unsplit after a split-step breakdown"
         # after a fallback the wall time includes the abandoned split run
         return self.solution(wall_time=time.perf_counter() - t_wall, steps=self.steps, **info)
 

@@ -21,10 +21,9 @@ in the gas frame, in units of sqrt(theta), over sigma/p and |q|/(p sqrt(theta))
 (`systems.grad13.speed_table`).
 
 Space: MUSCL on the conserved variables with the van Leer limiter and Rusanov's flux, plus the
-system's dissipative face flux (NSF: sigma, q; R13: the regularising moments).  Time:
-SSP-RK2 for Euler and NSF; ARS(2,2,2) for the Grad family, whose relaxation productions are
-stiff at small Kn and are taken implicitly so that the Navier-Stokes limit sigma = tau P is
-kept when dt >> tau (`ARS222`).
+system's dissipative face flux (NSF: sigma, q; R13: the regularising moments), and the Grad
+family's productions with their implicit relaxation.  The time stepping is
+`closure.stepping`.
 """
 
 import numpy as np
@@ -45,20 +44,6 @@ Q_RATE = 2.0 / 3.0  # heat-flux production in units of p/mu (Maxwell molecules)
 LOCAL_A0, LOCAL_B0, LOCAL_X_MAX, LOCAL_Y_MAX = 0.05, 0.05, 10.0, 10.0
 
 
-class ARS222:
-    """Two-stage, second-order, L-stable, stiffly accurate IMEX Runge-Kutta scheme
-    [Ascher, Ruuth & Spiteri, Appl. Numer. Math. 25, 151 (1997), section 2.6, "(2,2,2)"]:
-    gamma = 1 - 1/sqrt(2), delta = 1 - 1/(2 gamma); explicit tableau c = (0, gamma, 1),
-    a21 = gamma, a31 = delta, a32 = 1 - delta; implicit a22 = gamma, a32 = 1 - gamma,
-    a33 = gamma; the last stage is the new solution."""
-
-    name = "ars222"
-    gamma = 1.0 - 1.0 / np.sqrt(2.0)
-    delta = 1.0 - 1.0 / (2.0 * gamma)
-
-
-_G = ARS222.gamma
-_D = ARS222.delta
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
@@ -156,7 +141,7 @@ def speed(code, U, j, par, table):
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
-def _nsf_face(ul, tl, ur, tr, dx, par):
+def nsf_face(ul, tl, ur, tr, dx, par):
     """NSF's sigma = -4/3 mu du/dx and q = -(c_p mu / Pr) dT/dx at the face between cells
     (ul, tl) and (ur, tr), and the face temperature (their mean, where mu is taken)."""
     th = 0.5 * (tl + tr)
@@ -184,7 +169,7 @@ def dissipative_flux(code, Ug, dx, par, F, W, table):
         for f in range(ng - 2 * NG + 1):
             c = f + 1
             ul, tl, ur, tr = W[0, c], W[1, c], W[0, c + 1], W[1, c + 1]
-            sigma, q, th = _nsf_face(ul, tl, ur, tr, dx, par)
+            sigma, q, th = nsf_face(ul, tl, ur, tr, dx, par)
             if code == LNSF:
                 pf = 0.5 * (W[2, c] + W[2, c + 1]) * th
                 cf = pf * np.sqrt(th)
@@ -251,6 +236,33 @@ def _local_cell(a, b, nx, ny):
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
+def _table_weights(a, b, nx, ny):
+    """The table node (i, j) that starts the cell of (a, b) and the Catmull-Rom weights
+    (wx, wy) of the 4 x 4 nodes around it."""
+    fx, fy, i, j = _local_cell(a, b, nx, ny)
+    return i, j, _catmull_rom(fx - i), _catmull_rom(fy - j)
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def _table_pair(table, row, nx, ny, i, j, wx, wy, odd):
+    """The bicubic values of the two tables starting at rows `row` and `row + nx` of
+    `table`, both mirrored at b = 0, the second as an odd function of b when `odd` (its
+    value for |b| is returned)."""
+    s = 0.0
+    q = 0.0
+    for di in range(4):
+        ii = min(max(i + di - 1, 0), nx - 1)
+        for dj in range(4):
+            jj = j + dj - 1
+            sign = -1.0 if (odd and jj < 0) else 1.0
+            jj = min(abs(jj), ny - 1)
+            w = wx[di] * wy[dj]
+            s += w * table[row + ii, jj]
+            q += sign * w * table[row + nx + ii, jj]
+    return s, q
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
 def local_fluxes(a, b, table, nx, ny):
     """(s, q) = (sigma/p, q_x/(p sqrt T)) of the learned local map's inverse
     (`closure.nn.local`) at the NSF-normalised gradients (a, b): Catmull-Rom bicubic in
@@ -259,21 +271,22 @@ def local_fluxes(a, b, table, nx, ny):
     NaN for a NaN input."""
     if not (a == a and b == b):
         return np.nan, np.nan
-    fx, fy, i, j = _local_cell(a, b, nx, ny)
-    wx = _catmull_rom(fx - i)
-    wy = _catmull_rom(fy - j)
-    s = 0.0
-    q = 0.0
-    for di in range(4):
-        ii = min(max(i + di - 1, 0), nx - 1)
-        for dj in range(4):
-            jj = j + dj - 1
-            odd = -1.0 if jj < 0 else 1.0  # q(-b) = -q(b)
-            jj = min(abs(jj), ny - 1)
-            w = wx[di] * wy[dj]
-            s += w * table[ii, jj]
-            q += odd * w * table[nx + ii, jj]
+    i, j, wx, wy = _table_weights(a, b, nx, ny)
+    s, q = _table_pair(table, 0, nx, ny, i, j, wx, wy, True)
     return s, q if b >= 0.0 else -q
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def local_fluxes_derivatives(a, b, table, nx, ny):
+    """`local_fluxes` and ds/da, dq/db of the inverse map at (a, b), interpolated alike from
+    rows 2 nx..4 nx of the table (both even in b) and kept at least 0 (the interpolant may
+    undershoot where the nodes are positive); (s, q, ds/da, dq/db)."""
+    if not (a == a and b == b):
+        return np.nan, np.nan, np.nan, np.nan
+    i, j, wx, wy = _table_weights(a, b, nx, ny)
+    s, q = _table_pair(table, 0, nx, ny, i, j, wx, wy, True)
+    sa, qb = _table_pair(table, 2 * nx, nx, ny, i, j, wx, wy, False)
+    return s, q if b >= 0.0 else -q, max(sa, 0.0), max(qb, 0.0)
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
@@ -470,191 +483,6 @@ def diffusivity_coefficient(code, par):
     if code == LR13F:
         return 4.0 * max(1.0, par[LR13_PAR:].max())
     return 0.0
-
-
-class RKL2:
-    """Runge-Kutta-Legendre super-time-stepping, second order [Meyer, Balsara & Aslam,
-    J. Comput. Phys. 257, 594 (2014), eqs. (16)-(18)]: s explicit stages of the dissipative
-    operator M, stable for tau <= dt_FE (s^2 + s - 2) / 4, dt_FE the forward-Euler bound.
-    b_j = (j^2 + j - 2) / (2 j (j + 1)) (b_0 = b_1 = 1/3), a_j = 1 - b_j, w_1 = 4/(s^2+s-2),
-    mu_j = (2j - 1)/j b_j/b_(j-1), nu_j = -(j - 1)/j b_j/b_(j-2), mu~_j = w_1 mu_j
-    (mu~_1 = w_1/3), gamma~_j = -a_(j-1) mu~_j;
-    Y_1 = Y_0 + mu~_1 tau M Y_0,
-    Y_j = mu_j Y_(j-1) + nu_j Y_(j-2) + (1 - mu_j - nu_j) Y_0 + mu~_j tau M Y_(j-1)
-          + gamma~_j tau M Y_0."""
-
-    name = "rkl2"
-
-
-@njit(cache=True, error_model="numpy", fastmath=FAST)
-def rkl2_stages(ratio):
-    """Fewest stages (at least 2) with (s^2 + s - 2)/4 >= ratio = tau / dt_FE."""
-    s = 2
-    while (s * s + s - 2) / 4.0 < ratio:
-        s += 1
-    return s
-
-
-@njit(cache=True, error_model="numpy", fastmath=FAST)
-def hyperbolic_dt(code, U, dx, cfl, par, table):
-    dt = np.inf
-    for j in range(U.shape[1]):
-        dt = min(dt, cfl * dx / speed(code, U, j, par, table))
-    return dt
-
-
-@njit(cache=True, error_model="numpy", fastmath=FAST)
-def dissipative_dt(code, U, dx, par, table):
-    """Forward-Euler bound dx^2 / (2 D) of the dissipative operator (inf if there is none).
-    LNSF: D at each face from the local slope of the learned map (`local_slope`) at the
-    face's NSF-normalised gradients, not from the table's largest."""
-    kd = diffusivity_coefficient(code, par)
-    dt = np.inf
-    if code == LNSF:
-        kd = diffusivity_coefficient(NSF, par)  # times the local slope, not the largest
-        nx, ny = int(par[6]), int(par[7])
-        for j in range(U.shape[1] - 1):
-            rl, ul, tl = primitive(code, U, j, par[1])
-            rr, ur, tr = primitive(code, U, j + 1, par[1])
-            sigma, q, th = _nsf_face(ul, tl, ur, tr, dx, par)
-            pf = 0.5 * (rl + rr) * th
-            slope = local_slope(sigma / pf, q / (pf * np.sqrt(th)), table, nx, ny)
-            dt = min(dt, dx * dx * min(rl, rr) / (2.0 * kd * slope * par[2]
-                                                   * max(tl, tr) ** par[3]))
-    elif kd > 0.0:
-        for j in range(U.shape[1]):
-            rho, u, T = primitive(code, U, j, par[1])
-            dt = min(dt, dx * dx * rho / (2.0 * kd * par[2] * T ** par[3]))
-    return dt
-
-
-@njit(cache=True, error_model="numpy", fastmath=FAST)
-def rkl2(code, U, tau, dt_fe, dx, bc, left, down, par, table, Ug, M0, M, Ya, Yb):
-    """Advance the dissipative part over tau in place (class RKL2); returns the stages."""
-    s = rkl2_stages(tau / dt_fe)
-    w1 = 4.0 / (s * s + s - 2.0)
-    fill_ghosts(code, U, Ug, bc, left, down, par)
-    rhs(code, Ug, dx, par, table, M0, False, True)
-    Ya[:] = U  # Y_(j-2)
-    Yb[:] = U + (w1 / 3.0) * tau * M0  # Y_(j-1)
-    b2, b1 = 1.0 / 3.0, 1.0 / 3.0  # b_(j-2), b_(j-1)
-    for j in range(2, s + 1):
-        bj = (j * j + j - 2.0) / (2.0 * j * (j + 1.0))
-        mu = (2.0 * j - 1.0) / j * bj / b1
-        nu = -(j - 1.0) / j * bj / b2
-        fill_ghosts(code, Yb, Ug, bc, left, down, par)
-        rhs(code, Ug, dx, par, table, M, False, True)
-        c0 = 1.0 - mu - nu
-        cm = mu * w1 * tau
-        cm0 = -(1.0 - b1) * cm
-        for v in range(U.shape[0]):
-            for i in range(U.shape[1]):
-                y = (mu * Yb[v, i] + nu * Ya[v, i] + c0 * U[v, i] + cm * M[v, i]
-                     + cm0 * M0[v, i])
-                Ya[v, i] = Yb[v, i]
-                Yb[v, i] = y
-        b2, b1 = b1, bj
-    U[:] = Yb
-    return s
-
-
-@njit(cache=True, error_model="numpy", fastmath=FAST)
-def explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1, U0,
-                  dissipative):
-    """The hyperbolic part (with the dissipative fluxes if `dissipative`) and the productions
-    over dt in place: SSP-RK2 (Euler, NSF) or ARS(2,2,2) with implicit productions (Grad
-    family).  Ug, K0, K1, S1, U0 are work arrays."""
-    nvar, n = U.shape
-    fill_ghosts(code, U, Ug, bc, left, down, par)
-    rhs(code, Ug, dx, par, table, K0, True, dissipative)
-    c1 = dt if code < GRAD13 else _G * dt
-    for v in range(nvar):
-        for i in range(n):
-            U0[v, i] = U[v, i]
-            U[v, i] += c1 * K0[v, i]
-    if code < GRAD13:
-        fill_ghosts(code, U, Ug, bc, left, down, par)
-        rhs(code, Ug, dx, par, table, K1, True, dissipative)
-        for v in range(nvar):
-            for i in range(n):
-                U[v, i] = 0.5 * U0[v, i] + 0.5 * (U[v, i] + dt * K1[v, i])
-        return
-    relax_implicit(code, U, _G * dt, par)
-    production(code, U, par, S1)
-    fill_ghosts(code, U, Ug, bc, left, down, par)
-    rhs(code, Ug, dx, par, table, K1, True, dissipative)
-    U[:] = U0 + dt * (_D * K0 + (1.0 - _D) * K1 + (1.0 - _G) * S1)
-    relax_implicit(code, U, _G * dt, par)
-
-
-@njit(cache=True, error_model="numpy", fastmath=FAST)
-def admissible(code, U, cv):
-    """True when every column of U is finite with rho > 0 and T > 0."""
-    for j in range(U.shape[1]):
-        for v in range(U.shape[0]):
-            if not np.isfinite(U[v, j]):
-                return False
-        rho, _, T = primitive(code, U, j, cv)
-        if not (rho > 0.0 and T > 0.0):
-            return False
-    return True
-
-
-@njit(cache=True, error_model="numpy", fastmath=FAST)
-def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table, split):
-    """Up to max_steps steps towards t_end (stops early at t_end, at a non-positive or NaN
-    step, or at a step that leaves the domain, so the caller's check reports that time);
-    returns the new time, the number of steps and of dissipative RKL2 stages.
-
-    With `split`, a step of a dissipative system is Strang-split [Strang 1968]: RKL2 over
-    dt/2, the hyperbolic step over dt, RKL2 over dt/2, with dt from the CFL number alone.
-    Without, the dissipative fluxes join the explicit step and dt also obeys the diffusion
-    bound; its fixed points are exactly the steady states of the semi-discrete equations
-    (a split step's depend on dt and on the RKL2 stage count), so steady shocks use it.
-    RKL2 is stable but not positivity-preserving: a split step that leaves the domain (steep
-    initial jumps at large Kn) is taken again unsplit, with the diffusion-bounded dt."""
-    nvar, n = U.shape
-    Ug = np.empty((nvar, n + 2 * NG))
-    K0 = np.empty((nvar, n))
-    K1 = np.empty((nvar, n))
-    S1 = np.empty((nvar, n))
-    U0 = np.empty((nvar, n))
-    Ya = np.empty((nvar, n))
-    Yb = np.empty((nvar, n))
-    Us = np.empty((nvar, n))
-    dissipative = diffusivity_coefficient(code, par) > 0.0
-    k = 0
-    stages = 0
-    while k < max_steps and t < t_end * (1.0 - 1e-14):
-        dt = min(hyperbolic_dt(code, U, dx, cfl, par, table), t_end - t)
-        super_steps = split and dissipative
-        if dissipative and not split:
-            dt = min(dt, cfl * dissipative_dt(code, U, dx, par, table))
-        if not dt > 0.0:
-            break
-        if super_steps:
-            Us[:] = U
-            dt_fe = cfl * dissipative_dt(code, U, dx, par, table)
-            stages += rkl2(code, U, 0.5 * dt, dt_fe, dx, bc, left, down, par, table, Ug, K0,
-                           K1, Ya, Yb)
-            explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1, U0,
-                          False)
-            dt_fe = cfl * dissipative_dt(code, U, dx, par, table)
-            stages += rkl2(code, U, 0.5 * dt, dt_fe, dx, bc, left, down, par, table, Ug, K0,
-                           K1, Ya, Yb)
-            if not admissible(code, U, par[1]):
-                U[:] = Us
-                dt = min(dt, cfl * dissipative_dt(code, U, dx, par, table))
-                explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1,
-                              U0, True)
-        else:
-            explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1, U0,
-                          dissipative)
-        t += dt
-        k += 1
-        if not admissible(code, U, par[1]):
-            break
-    return t, k, stages
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)

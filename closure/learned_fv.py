@@ -4,7 +4,7 @@ The closure is evaluated once per cell and stage (batched over the cells), so th
 fluxes come from Lax-Friedrichs flux splitting, F+- = (F +- a U)/2 with a the largest
 |u| + speed c on the grid, each part reconstructed upwind to second order (van Leer
 slopes); the frame-change terms of the W equations are central differences at the cells.
-Time: ARS(2,2,2) IMEX (`closure.kernels.ARS222`) with the exact collision production
+Time: ARS(2,2,2) IMEX (`closure.stepping.ARS222`) with the exact collision production
 implicit, solved in closed form, so the Navier-Stokes limit survives dt >> tau.
 Problems, boundaries, steady-shock driver and output are those of `closure.fv.FVSolver`.
 """
@@ -17,7 +17,7 @@ from boltzmann.errors import SolutionError
 from boltzmann.gas import Gas
 
 from .fv import FVNumerics, FVSolver, _vanleer
-from .kernels import ARS222
+from .stepping import ARS222
 from .systems.learned import LearnedSystem
 
 

@@ -35,6 +35,7 @@ def main(argv=None):
     warm = bz.ShockTube.sod(t_end=1e-3)
     bz.KineticSolver(warm, gas, "shakhov", bz.Numerics(nx=20)).run()
     cases = [(name, FVNumerics(nx=args.nx)) for name in ("euler", "nsf", "grad13", "r13")]
+    cases += [("nsf", FVNumerics(nx=args.nx, dissipative_scheme="rkl2"))]
     cases += [("nsf", FVNumerics(nx=args.nx, super_time_stepping=False))]
     cases += [(name, FVNumerics(nx=args.nx, backend="numpy")) for name in ("euler", "nsf")]
     for name, num in cases:
@@ -48,7 +49,7 @@ def main(argv=None):
         t, sol = timed(lambda name=name, num=num: FVSolver(tube, gas, name, num).run())
         how = num.backend + ("" if num.super_time_stepping else ", unsplit")
         extra = sol.info.get("dissipative_stages")
-        extra = f" + {extra} RKL2 stages" if extra else ""
+        extra = f" + {extra} {sol.info['dissipative_scheme']} stages" if extra else ""
         print(f"  {name:7s} ({how:13s}): {t * 1e3:7.1f} ms, {sol.info['steps']:5d} steps{extra}; "
               f"{t_kin / t:5.1f}x faster than kinetic")
     for members in (None, 1):

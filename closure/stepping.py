@@ -1,0 +1,417 @@
+"""Time stepping of the finite-volume moment solver (numba), apart from the space
+discretisation of `closure.kernels`: the CFL and diffusion bounds, the explicit step (SSP-RK2;
+ARS(2,2,2) with implicit productions for the Grad family), and for the dissipative fluxes of
+time-accurate runs a Strang split with either explicit super-time-stepping (RKL2, any
+dissipative system) or a linearly implicit Rosenbrock-W step (ROS2, NSF and the local
+closure), whose step is bounded by the CFL number alone.
+"""
+
+import numpy as np
+from numba import njit
+
+from .kernels import (
+    FAST,
+    GRAD13,
+    LNSF,
+    NG,
+    NSF,
+    OUTFLOW,
+    PERIODIC,
+    diffusivity_coefficient,
+    fill_ghosts,
+    local_fluxes_derivatives,
+    local_slope,
+    nsf_face,
+    primitive,
+    production,
+    relax_implicit,
+    rhs,
+    speed,
+)
+
+#: how `advance` treats the dissipative fluxes: with the explicit step under its diffusion
+#: bound, or Strang-split with RKL2 or ROS2
+UNSPLIT, SPLIT_RKL2, SPLIT_ROS2 = 0, 1, 2
+
+
+class ARS222:
+    """Two-stage, second-order, L-stable, stiffly accurate IMEX Runge-Kutta scheme
+    [Ascher, Ruuth & Spiteri, Appl. Numer. Math. 25, 151 (1997), section 2.6, "(2,2,2)"]:
+    gamma = 1 - 1/sqrt(2), delta = 1 - 1/(2 gamma); explicit tableau c = (0, gamma, 1),
+    a21 = gamma, a31 = delta, a32 = 1 - delta; implicit a22 = gamma, a32 = 1 - gamma,
+    a33 = gamma; the last stage is the new solution."""
+
+    name = "ars222"
+    gamma = 1.0 - 1.0 / np.sqrt(2.0)
+    delta = 1.0 - 1.0 / (2.0 * gamma)
+
+
+_G = ARS222.gamma
+_D = ARS222.delta
+
+
+class RKL2:
+    """Runge-Kutta-Legendre super-time-stepping, second order [Meyer, Balsara & Aslam,
+    J. Comput. Phys. 257, 594 (2014), eqs. (16)-(18)]: s explicit stages of the dissipative
+    operator M, stable for tau <= dt_FE (s^2 + s - 2) / 4, dt_FE the forward-Euler bound.
+    b_j = (j^2 + j - 2) / (2 j (j + 1)) (b_0 = b_1 = 1/3), a_j = 1 - b_j, w_1 = 4/(s^2+s-2),
+    mu_j = (2j - 1)/j b_j/b_(j-1), nu_j = -(j - 1)/j b_j/b_(j-2), mu~_j = w_1 mu_j
+    (mu~_1 = w_1/3), gamma~_j = -a_(j-1) mu~_j;
+    Y_1 = Y_0 + mu~_1 tau M Y_0,
+    Y_j = mu_j Y_(j-1) + nu_j Y_(j-2) + (1 - mu_j - nu_j) Y_0 + mu~_j tau M Y_(j-1)
+          + gamma~_j tau M Y_0."""
+
+    name = "rkl2"
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def rkl2_stages(ratio):
+    """Fewest stages (at least 2) with (s^2 + s - 2)/4 >= ratio = tau / dt_FE."""
+    s = 2
+    while (s * s + s - 2) / 4.0 < ratio:
+        s += 1
+    return s
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def hyperbolic_dt(code, U, dx, cfl, par, table):
+    dt = np.inf
+    for j in range(U.shape[1]):
+        dt = min(dt, cfl * dx / speed(code, U, j, par, table))
+    return dt
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def dissipative_dt(code, U, dx, par, table):
+    """Forward-Euler bound dx^2 / (2 D) of the dissipative operator (inf if there is none).
+    LNSF: D at each face from the local slope of the learned map (`local_slope`) at the
+    face's NSF-normalised gradients, not from the table's largest."""
+    kd = diffusivity_coefficient(code, par)
+    dt = np.inf
+    if code == LNSF:
+        kd = diffusivity_coefficient(NSF, par)  # times the local slope, not the largest
+        nx, ny = int(par[6]), int(par[7])
+        for j in range(U.shape[1] - 1):
+            rl, ul, tl = primitive(code, U, j, par[1])
+            rr, ur, tr = primitive(code, U, j + 1, par[1])
+            sigma, q, th = nsf_face(ul, tl, ur, tr, dx, par)
+            pf = 0.5 * (rl + rr) * th
+            slope = local_slope(sigma / pf, q / (pf * np.sqrt(th)), table, nx, ny)
+            dt = min(dt, dx * dx * min(rl, rr) / (2.0 * kd * slope * par[2]
+                                                   * max(tl, tr) ** par[3]))
+    elif kd > 0.0:
+        for j in range(U.shape[1]):
+            rho, u, T = primitive(code, U, j, par[1])
+            dt = min(dt, dx * dx * rho / (2.0 * kd * par[2] * T ** par[3]))
+    return dt
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def rkl2(code, U, tau, dt_fe, dx, bc, left, down, par, table, Ug, M0, M, Ya, Yb):
+    """Advance the dissipative part over tau in place (class RKL2); returns the stages."""
+    s = rkl2_stages(tau / dt_fe)
+    w1 = 4.0 / (s * s + s - 2.0)
+    fill_ghosts(code, U, Ug, bc, left, down, par)
+    rhs(code, Ug, dx, par, table, M0, False, True)
+    Ya[:] = U  # Y_(j-2)
+    Yb[:] = U + (w1 / 3.0) * tau * M0  # Y_(j-1)
+    b2, b1 = 1.0 / 3.0, 1.0 / 3.0  # b_(j-2), b_(j-1)
+    for j in range(2, s + 1):
+        bj = (j * j + j - 2.0) / (2.0 * j * (j + 1.0))
+        mu = (2.0 * j - 1.0) / j * bj / b1
+        nu = -(j - 1.0) / j * bj / b2
+        fill_ghosts(code, Yb, Ug, bc, left, down, par)
+        rhs(code, Ug, dx, par, table, M, False, True)
+        c0 = 1.0 - mu - nu
+        cm = mu * w1 * tau
+        cm0 = -(1.0 - b1) * cm
+        for v in range(U.shape[0]):
+            for i in range(U.shape[1]):
+                y = (mu * Yb[v, i] + nu * Ya[v, i] + c0 * U[v, i] + cm * M[v, i]
+                     + cm0 * M0[v, i])
+                Ya[v, i] = Yb[v, i]
+                Yb[v, i] = y
+        b2, b1 = b1, bj
+    U[:] = Yb
+    return s
+
+
+class ROS2:
+    """Two-stage, second-order, L-stable linearly implicit Rosenbrock scheme [Verwer, Spee,
+    Blom & Hundsdorfer, SIAM J. Sci. Comput. 20, 1456 (1999), section 2]:
+    gamma = 1 + 1/sqrt(2),
+    (I - gamma tau W) k1 = M(Y0),
+    (I - gamma tau W) k2 = M(Y0 + tau k1) - 2 k1,
+    Y1 = Y0 + tau (3 k1 + k2) / 2.
+    It is second order for any matrix W (a W-method: the W terms cancel in the tau^2 term of
+    Y1), so W may be an approximate Jacobian; here the flux-form linearisation of `ros2`,
+    which also keeps the step conservative."""
+
+    name = "ros2"
+    gamma = 1.0 + 1.0 / np.sqrt(2.0)
+
+
+_ROS2_GAMMA = ROS2.gamma
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def tridiagonal(lo, di, up, r, x, periodic):
+    """Solve the (cyclic when `periodic`) tridiagonal system lo[i] x[i-1] + di[i] x[i] +
+    up[i] x[i+1] = r[i] into x, lo[0] and up[n-1] being the corners of the cyclic one (the
+    Thomas algorithm, without pivoting: the matrix must be diagonally dominant; the cyclic
+    one by the Sherman-Morrison correction).  r is kept."""
+    n = r.size
+    d = di.copy()
+    g = 0.0
+    if periodic:
+        g = -di[0]
+        d[0] -= g
+        d[n - 1] -= up[n - 1] * lo[0] / g
+    w = np.empty(n)
+    _thomas(lo, d, up, r, x, w)
+    if periodic:
+        e = np.zeros(n)
+        e[0] = g
+        e[n - 1] = up[n - 1]
+        z = np.empty(n)
+        _thomas(lo, d, up, e, z, w)
+        fact = (x[0] + lo[0] * x[n - 1] / g) / (1.0 + z[0] + lo[0] * z[n - 1] / g)
+        for i in range(n):
+            x[i] -= fact * z[i]
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def _thomas(lo, d, up, r, x, w):
+    n = r.size
+    beta = d[0]
+    x[0] = r[0] / beta
+    for i in range(1, n):
+        w[i] = up[i - 1] / beta
+        beta = d[i] - lo[i] * w[i]
+        x[i] = (r[i] - lo[i] * x[i - 1]) / beta
+    for i in range(n - 2, -1, -1):
+        x[i] -= w[i + 1] * x[i + 1]
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def dissipation_and_jacobian(code, Ug, dx, par, table, M, A, B, uf):
+    """NSF or LNSF: the dissipative part of rhs (M, (nvar, n)) and the diagonal of the
+    dissipative fluxes' dependence on the gradients at the n + 1 faces of Ug's interior
+    (face f between Ug cells f + 1 and f + 2), at fixed face density and temperature:
+    sigma changes by -A d(u_R - u_L)/dx and q by -B d(T_R - T_L)/dx, with A = 4/3 mu ds/da,
+    B = (c_p mu / Pr) dq/db (ds/da = dq/db = 1 for NSF; the local map's from
+    `local_fluxes_derivatives`); uf the face velocity."""
+    nx, ny = int(par[6]), int(par[7])
+    nf = Ug.shape[1] - 2 * NG + 1
+    F1 = np.empty(nf)
+    F2 = np.empty(nf)
+    for f in range(nf):
+        rl, ul, tl = primitive(code, Ug, f + 1, par[1])
+        rr, ur, tr = primitive(code, Ug, f + 2, par[1])
+        sigma, q, th = nsf_face(ul, tl, ur, tr, dx, par)
+        mu = par[2] * th ** par[3]
+        sa, qb = 1.0, 1.0
+        if code == LNSF:
+            pf = 0.5 * (rl + rr) * th
+            cf = pf * np.sqrt(th)
+            s_hat, q_hat, sa, qb = local_fluxes_derivatives(sigma / pf, q / cf, table, nx, ny)
+            sigma = pf * s_hat
+            q = cf * q_hat
+        A[f] = 4.0 / 3.0 * mu * sa
+        B[f] = (par[1] + 1.0) * mu / par[4] * qb
+        uf[f] = 0.5 * (ul + ur)
+        F1[f] = sigma
+        F2[f] = uf[f] * sigma + q
+    for i in range(nf - 1):
+        M[0, i] = 0.0
+        M[1, i] = -(F1[i + 1] - F1[i]) / dx
+        M[2, i] = -(F2[i + 1] - F2[i]) / dx
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def _ros2_solve(U, c, dx, cv, bc, A, B, uf, r, k, lo, di, up, x, y):
+    """k = (I - c dx W)^-1 r for the flux-form W of `ros2` (c = gamma tau / dx): first the
+    velocity change x = k_(rho u) / rho, then the temperature change y with
+    k_E = rho c_v y + u k_(rho u); k_rho = r_rho.  Zero-gradient ends have no dissipative
+    flux; the shock's boundary states are held (their changes taken as zero)."""
+    n = U.shape[1]
+    periodic = bc == PERIODIC
+    ends = 0.0 if bc == OUTFLOW else 1.0
+    for i in range(n):
+        al = A[i] * (ends if i == 0 else 1.0)
+        ar = A[i + 1] * (ends if i == n - 1 else 1.0)
+        lo[i] = -c * al / dx
+        up[i] = -c * ar / dx
+        di[i] = U[0, i] + c * (al + ar) / dx
+    tridiagonal(lo, di, up, r[1], x, periodic)
+    # the stress changes at the faces, then the energy rows
+    for i in range(n):
+        k[0, i] = r[0, i]
+        k[1, i] = U[0, i] * x[i]
+    for i in range(n):
+        u = U[1, i] / U[0, i]
+        fl = _stress_change(A, x, i, n, bc, dx)
+        fr = _stress_change(A, x, i + 1, n, bc, dx)
+        bl = B[i] * (ends if i == 0 else 1.0)
+        br = B[i + 1] * (ends if i == n - 1 else 1.0)
+        lo[i] = -c * bl / dx
+        up[i] = -c * br / dx
+        di[i] = U[0, i] * cv + c * (bl + br) / dx
+        y[i] = r[2, i] - u * k[1, i] - c * (uf[i + 1] * fr - uf[i] * fl)
+    tridiagonal(lo, di, up, y.copy(), y, periodic)
+    for i in range(n):
+        k[2, i] = U[0, i] * cv * y[i] + U[1, i] / U[0, i] * k[1, i]
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def _stress_change(A, x, f, n, bc, dx):
+    """-A_f (x_R - x_L) / dx at face f (between cells f - 1 and f), with the ghosts' change
+    that of the boundary treatment of `_ros2_solve`."""
+    if f == 0 or f == n:
+        if bc == OUTFLOW:
+            return 0.0
+        if bc == PERIODIC:
+            return -A[f] * (x[0] - x[n - 1]) / dx
+        return -A[f] * (x[0] / dx if f == 0 else -x[n - 1] / dx)
+    return -A[f] * (x[f] - x[f - 1]) / dx
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def ros2(code, U, tau, dx, bc, left, down, par, table, Ug, M0, M, Y, K1):
+    """Advance the dissipative part of NSF or LNSF over tau in place (class ROS2; two linear
+    solves); W is the flux-form linearisation in which each face's sigma depends on the
+    velocity jump and q on the temperature jump across it (`dissipation_and_jacobian`), with the
+    energy flux's u sigma, at fixed density and face coefficients: two scalar tridiagonal
+    systems per stage.  Flux form makes every stage conserve mass, momentum and energy."""
+    nvar, n = U.shape
+    A = np.empty(n + 1)
+    B = np.empty(n + 1)
+    uf = np.empty(n + 1)
+    lo = np.empty(n)
+    di = np.empty(n)
+    up = np.empty(n)
+    x = np.empty(n)
+    y = np.empty(n)
+    c = _ROS2_GAMMA * tau / dx
+    fill_ghosts(code, U, Ug, bc, left, down, par)
+    dissipation_and_jacobian(code, Ug, dx, par, table, M0, A, B, uf)
+    _ros2_solve(U, c, dx, par[1], bc, A, B, uf, M0, K1, lo, di, up, x, y)
+    for v in range(nvar):
+        for i in range(n):
+            Y[v, i] = U[v, i] + tau * K1[v, i]
+    fill_ghosts(code, Y, Ug, bc, left, down, par)
+    rhs(code, Ug, dx, par, table, M, False, True)
+    for v in range(nvar):
+        for i in range(n):
+            M[v, i] -= 2.0 * K1[v, i]
+    _ros2_solve(U, c, dx, par[1], bc, A, B, uf, M, M0, lo, di, up, x, y)  # k2 into M0
+    for v in range(nvar):
+        for i in range(n):
+            U[v, i] += tau * (1.5 * K1[v, i] + 0.5 * M0[v, i])
+    return 2
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1, U0,
+                  dissipative):
+    """The hyperbolic part (with the dissipative fluxes if `dissipative`) and the productions
+    over dt in place: SSP-RK2 (Euler, NSF) or ARS(2,2,2) with implicit productions (Grad
+    family).  Ug, K0, K1, S1, U0 are work arrays."""
+    nvar, n = U.shape
+    fill_ghosts(code, U, Ug, bc, left, down, par)
+    rhs(code, Ug, dx, par, table, K0, True, dissipative)
+    c1 = dt if code < GRAD13 else _G * dt
+    for v in range(nvar):
+        for i in range(n):
+            U0[v, i] = U[v, i]
+            U[v, i] += c1 * K0[v, i]
+    if code < GRAD13:
+        fill_ghosts(code, U, Ug, bc, left, down, par)
+        rhs(code, Ug, dx, par, table, K1, True, dissipative)
+        for v in range(nvar):
+            for i in range(n):
+                U[v, i] = 0.5 * U0[v, i] + 0.5 * (U[v, i] + dt * K1[v, i])
+        return
+    relax_implicit(code, U, _G * dt, par)
+    production(code, U, par, S1)
+    fill_ghosts(code, U, Ug, bc, left, down, par)
+    rhs(code, Ug, dx, par, table, K1, True, dissipative)
+    U[:] = U0 + dt * (_D * K0 + (1.0 - _D) * K1 + (1.0 - _G) * S1)
+    relax_implicit(code, U, _G * dt, par)
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def admissible(code, U, cv):
+    """True when every column of U is finite with rho > 0 and T > 0."""
+    for j in range(U.shape[1]):
+        for v in range(U.shape[0]):
+            if not np.isfinite(U[v, j]):
+                return False
+        rho, _, T = primitive(code, U, j, cv)
+        if not (rho > 0.0 and T > 0.0):
+            return False
+    return True
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table, split):
+    """Up to max_steps steps towards t_end (stops early at t_end, at a non-positive or NaN
+    step, or at a step that leaves the domain, so the caller's check reports that time);
+    returns the new time, the number of steps and of dissipative stages (RKL2 stages, or two
+    per ROS2 step).
+
+    split (UNSPLIT, SPLIT_RKL2, SPLIT_ROS2): with a split, a step of a dissipative system is
+    Strang-split [Strang 1968]: the dissipative part over dt/2 (RKL2, or ROS2 for NSF and
+    LNSF), the hyperbolic step over dt, the dissipative part over dt/2, with dt from the CFL
+    number alone.  Unsplit, the dissipative fluxes join the explicit step and dt also obeys
+    the diffusion bound; its fixed points are exactly the steady states of the semi-discrete
+    equations (a split step's depend on dt), so steady shocks use it.  Neither RKL2 nor ROS2
+    preserves positivity: a split step that leaves the domain (steep initial jumps at large
+    Kn) is taken again unsplit, with the diffusion-bounded dt."""
+    nvar, n = U.shape
+    Ug = np.empty((nvar, n + 2 * NG))
+    K0 = np.empty((nvar, n))
+    K1 = np.empty((nvar, n))
+    S1 = np.empty((nvar, n))
+    U0 = np.empty((nvar, n))
+    Ya = np.empty((nvar, n))
+    Yb = np.empty((nvar, n))
+    Us = np.empty((nvar, n))
+    dissipative = diffusivity_coefficient(code, par) > 0.0
+    if split == SPLIT_ROS2 and not (code == NSF or code == LNSF):
+        raise ValueError("ROS2 splitting: NSF and LNSF only")
+    k = 0
+    stages = 0
+    while k < max_steps and t < t_end * (1.0 - 1e-14):
+        dt = min(hyperbolic_dt(code, U, dx, cfl, par, table), t_end - t)
+        super_steps = split != UNSPLIT and dissipative
+        if dissipative and not super_steps:
+            dt = min(dt, cfl * dissipative_dt(code, U, dx, par, table))
+        if not dt > 0.0:
+            break
+        if super_steps:
+            Us[:] = U
+            for half in range(2):
+                if half == 1:
+                    explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1,
+                                  U0, False)
+                if split == SPLIT_ROS2:
+                    stages += ros2(code, U, 0.5 * dt, dx, bc, left, down, par, table, Ug, K0,
+                                   K1, Ya, Yb)
+                else:
+                    dt_fe = cfl * dissipative_dt(code, U, dx, par, table)
+                    stages += rkl2(code, U, 0.5 * dt, dt_fe, dx, bc, left, down, par, table,
+                                   Ug, K0, K1, Ya, Yb)
+            if not admissible(code, U, par[1]):
+                U[:] = Us
+                dt = min(dt, cfl * dissipative_dt(code, U, dx, par, table))
+                explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1,
+                              U0, True)
+        else:
+            explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1, U0,
+                          dissipative)
+        t += dt
+        k += 1
+        if not admissible(code, U, par[1]):
+            break
+    return t, k, stages
