@@ -41,6 +41,10 @@ def build_parser():
         p.add_argument("--omega", type=float, default=0.5)
         p.add_argument("--cfl", type=float, default=0.5)
         p.add_argument("--out", required=True)
+    t.add_argument("--dissipative-scheme", default="auto", choices=("auto", "rkl2", "ros2"),
+                   help="the split dissipative step of a tube: RKL2 super-time-stepping or "
+                   "the linearly implicit ROS2 (NSF and the local closure); auto: ROS2 "
+                   "where it applies")
     cli_eelt.add_parsers(sub)
     return ap
 
@@ -67,7 +71,8 @@ def main(argv=None):
             x, m, what = prof["x"], prof, "shock ODE"
         else:
             kw = {"cfl": args.cfl}
-            kw.update({"dx": args.dx} if args.command == "shock" else {"nx": args.nx})
+            kw.update({"dx": args.dx} if args.command == "shock" else
+                      {"nx": args.nx, "dissipative_scheme": args.dissipative_scheme})
             sol = make_solver(problem, gas, args.model, FVNumerics(**kw), args.prandtl).run()
             path = sol.save(args.out)
             x, m = sol.x, sol.moments

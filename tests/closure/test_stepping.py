@@ -127,3 +127,16 @@ def test_ros2_is_refused_where_it_does_not_apply():
     with pytest.raises(InputError, match="dissipative_scheme"):
         FVNumerics(dissipative_scheme="crank-nicolson")
     assert FVSolver(tube, gas, "r13", FVNumerics(nx=50)).dissipative_scheme == "rkl2"
+
+
+def test_cli_chooses_the_dissipative_scheme(tmp_path, capsys):
+    """`python -m closure tube --dissipative-scheme`: the file records the scheme taken (auto:
+    ROS2 for NSF); ROS2 for R13 is refused with exit status 2 and the reason."""
+    from closure.cli import main
+
+    out = tmp_path / "nsf.h5"
+    assert main(["tube", "--sod", "--kn", "0.1", "--nx", "60", "--out", str(out)]) == 0
+    assert bz.read_solution(out).params["info"]["dissipative_scheme"] == "ros2"
+    assert main(["tube", "--sod", "--kn", "0.1", "--nx", "60", "--model", "r13",
+                 "--dissipative-scheme", "ros2", "--out", str(tmp_path / "r13.h5")]) == 2
+    assert "ros2" in capsys.readouterr().err
