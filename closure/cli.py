@@ -43,7 +43,7 @@ def build_parser():
         p.add_argument("--out", required=True)
     t.add_argument("--dissipative-scheme", default="auto", choices=("auto", "rkl2", "ros2"),
                    help="the split dissipative step of a tube: RKL2 super-time-stepping or "
-                   "the linearly implicit ROS2 (NSF and the local closure); auto: ROS2 "
+                   "the linearly implicit ROS2 (all but the learned R13); auto: ROS2 "
                    "where it applies")
     cli_eelt.add_parsers(sub)
     return ap

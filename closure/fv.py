@@ -5,8 +5,8 @@ flux with the system's wave-speed bound, the system's dissipative face flux, the
 by the CFL number and, for dissipative systems, by the explicit diffusion limit.  Time: SSP-RK2
 [Shu & Osher 1988]; for the Grad family, whose relaxation is stiff at small Kn, the IMEX
 scheme ARS(2,2,2) with implicit productions.  In time-accurate runs the dissipative fluxes
-are Strang-split from the hyperbolic step and advanced by RKL2 super-time-stepping or, for NSF
-and the local closure, the linearly implicit ROS2 (`closure.stepping`).  Boundaries as in the
+are Strang-split from the hyperbolic step and advanced by the linearly implicit ROS2 or (the
+learned R13) RKL2 super-time-stepping (`closure.stepping`).  Boundaries as in the
 kinetic solver: zero-gradient tube ends, periodic waves, and for a normal shock a fixed
 supersonic inflow and the characteristic subsonic outflow of `boltzmann.boundary`.
 
@@ -64,9 +64,9 @@ class FVNumerics:
     #: the steady state)
     super_time_stepping: bool = True
     #: how the split dissipative part is advanced: 'rkl2' (explicit super-time-stepping, any
-    #: dissipative system), 'ros2' (linearly implicit, NSF and the local closure: four
-    #: linear solves per step instead of stages growing with the step's diffusion number),
-    #: or 'auto' (ros2 where it applies, else rkl2)
+    #: dissipative system), 'ros2' (linearly implicit, every dissipative system but the
+    #: learned R13: eight scalar tridiagonal solves per step instead of stages growing with
+    #: the step's diffusion number), or 'auto' (ros2 where it applies, else rkl2)
     dissipative_scheme: str = "auto"
 
     def __post_init__(self):
@@ -126,11 +126,11 @@ class FVSolver:
         if not self.compiled and system.code is not None and system.code >= kernels.GRAD13:
             raise InputError(f"{system.name}: its stiff productions need the IMEX scheme of "
                              "the numba back end (backend='numba')")
-        ros2 = system.code in (kernels.NSF, kernels.LNSF)
+        ros2 = system.code in (kernels.NSF, kernels.LNSF, kernels.R13, kernels.LR13F)
         scheme = numerics.dissipative_scheme
-        if scheme == "ros2" and not ros2 and system.code is not None and system.code >= kernels.R13:
-            raise InputError(f"{system.name}: dissipative_scheme 'ros2' is built for NSF and "
-                             "the local closure (their linearised fluxes); use 'rkl2'")
+        if scheme == "ros2" and system.code == kernels.LR13:
+            raise InputError(f"{system.name}: dissipative_scheme 'ros2' has no linearisation "
+                             "of the learned regularisation; use 'rkl2'")
         if scheme == "auto":
             scheme = "ros2" if ros2 else "rkl2"
         #: the scheme of the split dissipative part (numba back end, time-accurate runs)
@@ -155,6 +155,8 @@ class FVSolver:
         self.t = 0.0
         self.steps = 0
         self.dissipative_stages = 0
+        #: split steps that left the domain and were taken again unsplit
+        self.retaken_steps = 0
 
     def ghosted(self, U=None):
         """U (default the current state) with its NG boundary ghosts on each side,
@@ -209,10 +211,11 @@ class FVSolver:
         while taken < max_steps and self.t < t_end * (1 - 1e-14):
             n = min(every, max_steps - taken)
             if self.compiled:
-                self.t, k, stages = stepping.advance(
+                self.t, k, stages, retaken = stepping.advance(
                     self.system.code, self.U, self.t, t_end, n, self.dx, self.numerics.cfl,
                     self._bc, self._left, self._down, self._par, self._table, scheme)
                 self.dissipative_stages += stages
+                self.retaken_steps += retaken
             else:
                 k = 0
                 while k < n and self.t < t_end * (1 - 1e-14):
@@ -257,7 +260,7 @@ class FVSolver:
         breakdown of the unsplit run is the model's and is raised."""
         split = (self.compiled and self.numerics.super_time_stepping
                  and self.system.diffusivity(self.U) is not None)
-        saved = (self.U.copy(), self.t, self.steps, self.dissipative_stages)
+        saved = (self.U.copy(), self.t, self.steps, self.dissipative_stages, self.retaken_steps)
         try:
             self.advance(t_end)
             return True
@@ -267,7 +270,7 @@ class FVSolver:
             warnings.warn(SplitFallbackWarning(
                 f"{self.system.name}: the super-time-stepped run left the domain ({exc}); "
                 "running it again with the unsplit step"), stacklevel=2)
-        self.U, self.t, self.steps, self.dissipative_stages = saved
+        self.U, self.t, self.steps, self.dissipative_stages, self.retaken_steps = saved
         self.advance(t_end, split=False)
         return False
 
@@ -311,6 +314,7 @@ class FVSolver:
     def solution(self, **info):
         if self.compiled and self.system.diffusivity(self.U) is not None:
             info.setdefault("dissipative_stages", self.dissipative_stages)
+            info.setdefault("retaken_steps", self.retaken_steps)
         m = self.system.diagnostics(self.U, self.dx)
         x = self.x.copy()
         if self.problem.boundary == "shock" and "method" not in info:

@@ -26,10 +26,32 @@ family's productions with their implicit relaxation.  The time stepping is
 `closure.stepping`.
 """
 
+from pathlib import Path
+
 import numpy as np
 from numba import njit
 
+from boltzmann import boundary
 from boltzmann.boundary import outflow_state
+
+
+def drop_stale_cache(module_file, *dependencies):
+    """Delete the numba cache files of `module_file` (in its __pycache__) that are older than
+    any of the `dependencies` (module files).  numba's cache=True checks only the source file
+    of the cached function itself, while its compiled code embeds the njit functions it calls
+    from other modules; without this, an edit of one of those would leave stale code behind
+    (a fresh checkout has no cache and is not affected)."""
+    here = Path(module_file)
+    newest = max(Path(d).stat().st_mtime for d in dependencies)
+    for f in (here.parent / "__pycache__").glob(f"{here.stem}.*.nb[ic]"):
+        try:
+            if f.stat().st_mtime < newest:
+                f.unlink()
+        except FileNotFoundError:  # another process got there first
+            pass
+
+
+drop_stale_cache(__file__, boundary.__file__)
 
 EULER, NSF, LNSF, GRAD13, R13, LR13, LR13F = 0, 1, 2, 3, 4, 5, 6
 # no nnan/ninf: a NaN must survive to the domain check
@@ -42,8 +64,6 @@ Q_MAX, NQ = 8.0, 81
 Q_RATE = 2.0 / 3.0  # heat-flux production in units of p/mu (Maxwell molecules)
 # LNSF inverse-map table: x = asinh(a / A0) on [-X_MAX, X_MAX], y = asinh(|b| / B0) on [0, Y_MAX]
 LOCAL_A0, LOCAL_B0, LOCAL_X_MAX, LOCAL_Y_MAX = 0.05, 0.05, 10.0, 10.0
-
-
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)

@@ -2,22 +2,30 @@
 discretisation of `closure.kernels`: the CFL and diffusion bounds, the explicit step (SSP-RK2;
 ARS(2,2,2) with implicit productions for the Grad family), and for the dissipative fluxes of
 time-accurate runs a Strang split with either explicit super-time-stepping (RKL2, any
-dissipative system) or a linearly implicit Rosenbrock-W step (ROS2, NSF and the local
-closure), whose step is bounded by the CFL number alone.
+dissipative system) or a linearly implicit Rosenbrock-W step (ROS2, every dissipative system
+but the learned R13), whose cost does not grow with the step's diffusion number.  In both,
+dt follows the CFL number alone.
 """
 
 import numpy as np
 from numba import njit
 
+from boltzmann import boundary
+
+from . import kernels
 from .kernels import (
     FAST,
     GRAD13,
     LNSF,
+    LR13_PAR,
+    LR13F,
     NG,
     NSF,
     OUTFLOW,
     PERIODIC,
+    R13,
     diffusivity_coefficient,
+    drop_stale_cache,
     fill_ghosts,
     local_fluxes_derivatives,
     local_slope,
@@ -28,6 +36,8 @@ from .kernels import (
     rhs,
     speed,
 )
+
+drop_stale_cache(__file__, kernels.__file__, boundary.__file__)
 
 #: how `advance` treats the dissipative fluxes: with the explicit step under its diffusion
 #: bound, or Strang-split with RKL2 or ROS2
@@ -137,15 +147,19 @@ def rkl2(code, U, tau, dt_fe, dx, bc, left, down, par, table, Ug, M0, M, Ya, Yb)
 
 
 class ROS2:
-    """Two-stage, second-order, L-stable linearly implicit Rosenbrock scheme [Verwer, Spee,
-    Blom & Hundsdorfer, SIAM J. Sci. Comput. 20, 1456 (1999), section 2]:
+    """Two-stage, second-order linearly implicit Rosenbrock scheme [Verwer, Spee, Blom &
+    Hundsdorfer, SIAM J. Sci. Comput. 20, 1456 (1999), section 2], L-stable when W is the
+    Jacobian:
     gamma = 1 + 1/sqrt(2),
     (I - gamma tau W) k1 = M(Y0),
     (I - gamma tau W) k2 = M(Y0 + tau k1) - 2 k1,
     Y1 = Y0 + tau (3 k1 + k2) / 2.
     It is second order for any matrix W (a W-method: the W terms cancel in the tau^2 term of
     Y1), so W may be an approximate Jacobian; here the flux-form linearisation of `ros2`,
-    which also keeps the step conservative."""
+    which also keeps the step conservative.  With an approximate W the parts of the Jacobian
+    it leaves out (mu(T), sigma du, the local map's off-diagonal slopes) are treated
+    explicitly in effect, so no stability is guaranteed for them; the split step's fallback
+    (`advance`) covers a step that leaves the domain."""
 
     name = "ros2"
     gamma = 1.0 + 1.0 / np.sqrt(2.0)
@@ -194,15 +208,44 @@ def _thomas(lo, d, up, r, x, w):
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
-def dissipation_and_jacobian(code, Ug, dx, par, table, M, A, B, uf):
-    """NSF or LNSF: the dissipative part of rhs (M, (nvar, n)) and the diagonal of the
-    dissipative fluxes' dependence on the gradients at the n + 1 faces of Ug's interior
-    (face f between Ug cells f + 1 and f + 2), at fixed face density and temperature:
-    sigma changes by -A d(u_R - u_L)/dx and q by -B d(T_R - T_L)/dx, with A = 4/3 mu ds/da,
-    B = (c_p mu / Pr) dq/db (ds/da = dq/db = 1 for NSF; the local map's from
-    `local_fluxes_derivatives`); uf the face velocity."""
-    nx, ny = int(par[6]), int(par[7])
+def dissipation_and_jacobian(code, Ug, dx, par, table, M, A, BL, BR, uf, dy, e):
+    """The dissipative part of rhs (M, (nvar, n)) and the flux-form linearisation W of
+    `ros2` at the n + 1 faces of Ug's interior (face f between Ug cells f + 1 and f + 2) and
+    its n cells, at fixed density, velocity and face coefficients.  Two unknowns per cell:
+    x, whose jump drives the first dissipative flux G_a (row a), and y, whose jumps drive
+    the second's own part G_b (row b), G_b = uf G_a + (own part):
+    dG_a = -A (x_R - x_L)/dx, d(own part) = -(BR y_R - BL y_L)/dx, and the cell's changes
+    k_a = rho x, k_b = dy y + e k_a.
+    - NSF, LNSF (rows 1, 2): x, y the changes of u, T; G_a = sigma, own part q;
+      A = 4/3 mu ds/da, BL = BR = (c_p mu / Pr) dq/db (1 for NSF, the local map's from
+      `local_fluxes_derivatives`), uf = (u_L + u_R)/2, dy = rho c_v, e = u.
+    - R13, LR13F (rows 3, 4): x, y the changes of sigma/rho and q theta/rho; G_a = m_xxx,
+      own part R_xx + Delta/3 (`kernels.dissipative_flux`); A = 6/5 mu, BL,R = 16/5 mu/theta
+      + 4 mu theta_(L,R)^(3/2) / theta^(5/2) (theta the face value; times LR13F's factors),
+      uf = u_L + u_R, dy = 2 rho / theta, e = 2 u."""
     nf = Ug.shape[1] - 2 * NG + 1
+    n = nf - 1
+    if code >= R13:
+        rhs(code, Ug, dx, par, table, M, False, True)
+        for f in range(nf):
+            rl, ul, tl = primitive(code, Ug, f + 1, par[1])
+            rr, ur, tr = primitive(code, Ug, f + 2, par[1])
+            th = 0.5 * (tl + tr)
+            mu = par[2] * th ** par[3]
+            fm, fr = 1.0, 1.0
+            if code == LR13F:
+                fm, fr = par[LR13_PAR + f], par[LR13_PAR + nf + f]
+            A[f] = 1.2 * mu * fm
+            d = 4.0 * mu / (th * th * np.sqrt(th))
+            BL[f] = (3.2 * mu / th + d * tl * np.sqrt(tl)) * fr
+            BR[f] = (3.2 * mu / th + d * tr * np.sqrt(tr)) * fr
+            uf[f] = ul + ur
+        for i in range(n):
+            rho, u, T = primitive(code, Ug, i + NG, par[1])
+            dy[i] = 2.0 * rho / T
+            e[i] = 2.0 * u
+        return
+    nx, ny = int(par[6]), int(par[7])
     F1 = np.empty(nf)
     F2 = np.empty(nf)
     for f in range(nf):
@@ -218,84 +261,90 @@ def dissipation_and_jacobian(code, Ug, dx, par, table, M, A, B, uf):
             sigma = pf * s_hat
             q = cf * q_hat
         A[f] = 4.0 / 3.0 * mu * sa
-        B[f] = (par[1] + 1.0) * mu / par[4] * qb
+        BL[f] = (par[1] + 1.0) * mu / par[4] * qb
+        BR[f] = BL[f]
         uf[f] = 0.5 * (ul + ur)
         F1[f] = sigma
         F2[f] = uf[f] * sigma + q
-    for i in range(nf - 1):
+    for i in range(n):
+        rho, u, T = primitive(code, Ug, i + NG, par[1])
+        dy[i] = rho * par[1]
+        e[i] = u
         M[0, i] = 0.0
         M[1, i] = -(F1[i + 1] - F1[i]) / dx
         M[2, i] = -(F2[i + 1] - F2[i]) / dx
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
-def _ros2_solve(U, c, dx, cv, bc, A, B, uf, r, k, lo, di, up, x, y):
-    """k = (I - c dx W)^-1 r for the flux-form W of `ros2` (c = gamma tau / dx): first the
-    velocity change x = k_(rho u) / rho, then the temperature change y with
-    k_E = rho c_v y + u k_(rho u); k_rho = r_rho.  Zero-gradient ends have no dissipative
-    flux; the shock's boundary states are held (their changes taken as zero)."""
+def _ros2_solve(U, c, dx, bc, ra, A, BL, BR, uf, dy, e, r, k, lo, di, up, x, y):
+    """k = (I - c dx W)^-1 r for the W of `dissipation_and_jacobian` (c = gamma tau / dx),
+    its unknowns in rows ra, ra + 1 (the other rows: k = r): first x from the tridiagonal
+    rows of G_a, then y from those of G_b given the flux changes of G_a.  On periodic
+    domains the systems are cyclic; a shock's boundary states are held (their changes taken
+    as zero); zero-gradient ends carry no flux (A, BL, BR are zeroed there)."""
     n = U.shape[1]
+    rb = ra + 1
     periodic = bc == PERIODIC
-    ends = 0.0 if bc == OUTFLOW else 1.0
+    if bc == OUTFLOW:  # the ghosts copy the end cells: no flux through the ends
+        for f in (0, n):
+            A[f] = 0.0
+            BL[f] = 0.0
+            BR[f] = 0.0
     for i in range(n):
-        al = A[i] * (ends if i == 0 else 1.0)
-        ar = A[i + 1] * (ends if i == n - 1 else 1.0)
-        lo[i] = -c * al / dx
-        up[i] = -c * ar / dx
-        di[i] = U[0, i] + c * (al + ar) / dx
-    tridiagonal(lo, di, up, r[1], x, periodic)
-    # the stress changes at the faces, then the energy rows
+        lo[i] = -c * A[i] / dx
+        up[i] = -c * A[i + 1] / dx
+        di[i] = U[0, i] + c * (A[i] + A[i + 1]) / dx
+    tridiagonal(lo, di, up, r[ra], x, periodic)
+    for v in range(U.shape[0]):
+        for i in range(n):
+            k[v, i] = r[v, i]
     for i in range(n):
-        k[0, i] = r[0, i]
-        k[1, i] = U[0, i] * x[i]
+        k[ra, i] = U[0, i] * x[i]
     for i in range(n):
-        u = U[1, i] / U[0, i]
-        fl = _stress_change(A, x, i, n, bc, dx)
-        fr = _stress_change(A, x, i + 1, n, bc, dx)
-        bl = B[i] * (ends if i == 0 else 1.0)
-        br = B[i + 1] * (ends if i == n - 1 else 1.0)
-        lo[i] = -c * bl / dx
-        up[i] = -c * br / dx
-        di[i] = U[0, i] * cv + c * (bl + br) / dx
-        y[i] = r[2, i] - u * k[1, i] - c * (uf[i + 1] * fr - uf[i] * fl)
+        gl = _flux_change(A, x, i, n, periodic, dx)
+        gr = _flux_change(A, x, i + 1, n, periodic, dx)
+        lo[i] = -c * BL[i] / dx
+        up[i] = -c * BR[i + 1] / dx
+        di[i] = dy[i] + c * (BR[i] + BL[i + 1]) / dx
+        y[i] = r[rb, i] - e[i] * k[ra, i] - c * (uf[i + 1] * gr - uf[i] * gl)
     tridiagonal(lo, di, up, y.copy(), y, periodic)
     for i in range(n):
-        k[2, i] = U[0, i] * cv * y[i] + U[1, i] / U[0, i] * k[1, i]
+        k[rb, i] = dy[i] * y[i] + e[i] * k[ra, i]
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
-def _stress_change(A, x, f, n, bc, dx):
-    """-A_f (x_R - x_L) / dx at face f (between cells f - 1 and f), with the ghosts' change
-    that of the boundary treatment of `_ros2_solve`."""
-    if f == 0 or f == n:
-        if bc == OUTFLOW:
-            return 0.0
-        if bc == PERIODIC:
-            return -A[f] * (x[0] - x[n - 1]) / dx
-        return -A[f] * (x[0] / dx if f == 0 else -x[n - 1] / dx)
-    return -A[f] * (x[f] - x[f - 1]) / dx
+def _flux_change(A, x, f, n, periodic, dx):
+    """-A_f (x_R - x_L) / dx at face f (between cells f - 1 and f); beyond the ends the
+    neighbour is the periodic image, or held (change zero)."""
+    xl = x[f - 1] if f > 0 else (x[n - 1] if periodic else 0.0)
+    xr = x[f] if f < n else (x[0] if periodic else 0.0)
+    return -A[f] * (xr - xl) / dx
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
 def ros2(code, U, tau, dx, bc, left, down, par, table, Ug, M0, M, Y, K1):
-    """Advance the dissipative part of NSF or LNSF over tau in place (class ROS2; two linear
-    solves); W is the flux-form linearisation in which each face's sigma depends on the
-    velocity jump and q on the temperature jump across it (`dissipation_and_jacobian`), with the
-    energy flux's u sigma, at fixed density and face coefficients: two scalar tridiagonal
-    systems per stage.  Flux form makes every stage conserve mass, momentum and energy."""
+    """Advance the dissipative part of NSF, LNSF, R13 or LR13F over tau in place (class
+    ROS2; two linear solves).  W is the flux-form linearisation of
+    `dissipation_and_jacobian`: two scalar tridiagonal systems per stage, and every stage a
+    flux difference, so mass, momentum and energy (and the other moments' fluxes) stay
+    conservative."""
     nvar, n = U.shape
     A = np.empty(n + 1)
-    B = np.empty(n + 1)
+    BL = np.empty(n + 1)
+    BR = np.empty(n + 1)
     uf = np.empty(n + 1)
+    dy = np.empty(n)
+    e = np.empty(n)
     lo = np.empty(n)
     di = np.empty(n)
     up = np.empty(n)
     x = np.empty(n)
     y = np.empty(n)
+    ra = 1 if code < GRAD13 else 3
     c = _ROS2_GAMMA * tau / dx
     fill_ghosts(code, U, Ug, bc, left, down, par)
-    dissipation_and_jacobian(code, Ug, dx, par, table, M0, A, B, uf)
-    _ros2_solve(U, c, dx, par[1], bc, A, B, uf, M0, K1, lo, di, up, x, y)
+    dissipation_and_jacobian(code, Ug, dx, par, table, M0, A, BL, BR, uf, dy, e)
+    _ros2_solve(U, c, dx, bc, ra, A, BL, BR, uf, dy, e, M0, K1, lo, di, up, x, y)
     for v in range(nvar):
         for i in range(n):
             Y[v, i] = U[v, i] + tau * K1[v, i]
@@ -304,7 +353,7 @@ def ros2(code, U, tau, dx, bc, left, down, par, table, Ug, M0, M, Y, K1):
     for v in range(nvar):
         for i in range(n):
             M[v, i] -= 2.0 * K1[v, i]
-    _ros2_solve(U, c, dx, par[1], bc, A, B, uf, M, M0, lo, di, up, x, y)  # k2 into M0
+    _ros2_solve(U, c, dx, bc, ra, A, BL, BR, uf, dy, e, M, M0, lo, di, up, x, y)  # k2
     for v in range(nvar):
         for i in range(n):
             U[v, i] += tau * (1.5 * K1[v, i] + 0.5 * M0[v, i])
@@ -357,17 +406,19 @@ def admissible(code, U, cv):
 def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table, split):
     """Up to max_steps steps towards t_end (stops early at t_end, at a non-positive or NaN
     step, or at a step that leaves the domain, so the caller's check reports that time);
-    returns the new time, the number of steps and of dissipative stages (RKL2 stages, or two
-    per ROS2 step).
+    returns the new time, the number of steps, of dissipative stages (RKL2 stages, or two
+    per ROS2 half step; those of a step taken again are counted) and of split steps taken
+    again unsplit.
 
     split (UNSPLIT, SPLIT_RKL2, SPLIT_ROS2): with a split, a step of a dissipative system is
-    Strang-split [Strang 1968]: the dissipative part over dt/2 (RKL2, or ROS2 for NSF and
-    LNSF), the hyperbolic step over dt, the dissipative part over dt/2, with dt from the CFL
-    number alone.  Unsplit, the dissipative fluxes join the explicit step and dt also obeys
-    the diffusion bound; its fixed points are exactly the steady states of the semi-discrete
-    equations (a split step's depend on dt), so steady shocks use it.  Neither RKL2 nor ROS2
-    preserves positivity: a split step that leaves the domain (steep initial jumps at large
-    Kn) is taken again unsplit, with the diffusion-bounded dt."""
+    Strang-split [Strang 1968]: the dissipative part over dt/2 (RKL2, or ROS2 for every
+    dissipative system but LR13), the hyperbolic step over dt, the dissipative part over
+    dt/2, with dt from the CFL number alone.  Unsplit, the dissipative fluxes join the
+    explicit step and dt also obeys the diffusion bound; its fixed points are exactly the
+    steady states of the semi-discrete equations (a split step's depend on dt), so steady
+    shocks use it.  Neither RKL2 nor ROS2 preserves positivity: a split step that leaves the
+    domain (steep initial jumps at large Kn) is taken again unsplit, with the
+    diffusion-bounded dt.  Systems without dissipative fluxes ignore `split`."""
     nvar, n = U.shape
     Ug = np.empty((nvar, n + 2 * NG))
     K0 = np.empty((nvar, n))
@@ -378,10 +429,12 @@ def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table, s
     Yb = np.empty((nvar, n))
     Us = np.empty((nvar, n))
     dissipative = diffusivity_coefficient(code, par) > 0.0
-    if split == SPLIT_ROS2 and not (code == NSF or code == LNSF):
-        raise ValueError("ROS2 splitting: NSF and LNSF only")
+    if split == SPLIT_ROS2 and dissipative and not (code == NSF or code == LNSF or code == R13
+                                                    or code == LR13F):
+        raise ValueError("ROS2 splitting: NSF, LNSF, R13 and LR13F only")
     k = 0
     stages = 0
+    retaken = 0
     while k < max_steps and t < t_end * (1.0 - 1e-14):
         dt = min(hyperbolic_dt(code, U, dx, cfl, par, table), t_end - t)
         super_steps = split != UNSPLIT and dissipative
@@ -404,6 +457,7 @@ def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table, s
                                    Ug, K0, K1, Ya, Yb)
             if not admissible(code, U, par[1]):
                 U[:] = Us
+                retaken += 1
                 dt = min(dt, cfl * dissipative_dt(code, U, dx, par, table))
                 explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1,
                               U0, True)
@@ -414,4 +468,4 @@ def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table, s
         k += 1
         if not admissible(code, U, par[1]):
             break
-    return t, k, stages
+    return t, k, stages, retaken

@@ -1,5 +1,6 @@
-"""The split dissipative step of NSF and the learned local closure: RKL2 super-time-stepping
-against the linearly implicit ROS2 (`closure.stepping`), on Sod's tube across Kn, against the
+"""The split dissipative step of NSF, the learned local closure and R13: RKL2
+super-time-stepping against the linearly implicit ROS2 (`closure.stepping`), on Sod's tube
+across Kn, against the
 kinetic Shakhov solver on the same grid, all timed in one run (compilation excluded by a
 warm-up, best of `--repeat`).  Prints, per Kn, the kinetic wall time and for each model and
 scheme its wall time, steps, dissipative stages, speed against the kinetic solver, and the
@@ -19,6 +20,7 @@ from closure.systems.local import LocalNSF
 
 GAS = bz.Gas(omega=0.5)
 NAMES = ("rho", "u", "T", "q_x")
+MODELS = ("nsf", "local", "r13")
 
 
 def timed(fn, repeat):
@@ -46,7 +48,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     warm = bz.ShockTube.sod(t_end=1e-3)
     bz.KineticSolver(warm, GAS, "shakhov", bz.Numerics(nx=20)).run()
-    for model in ("nsf", "local"):
+    for model in MODELS:
         for scheme in ("rkl2", "ros2"):
             solve(model, warm, 20, scheme)
     print(f"Sod, nx = {args.nx}, t = {bz.ShockTube.sod().t_end}, Shakhov, omega = 0.5, "
@@ -60,7 +62,7 @@ def main(argv=None):
             tube, GAS, "shakhov", bz.Numerics(nx=args.nx)).run(), args.repeat)
         print(f"| {kn:g} | kinetic | - | {1e3 * t_kin:.1f} | {kin.info['steps']} | - | 1 |"
               + " - |" * len(NAMES), flush=True)
-        for model in ("nsf", "local"):
+        for model in MODELS:
             for scheme in ("rkl2", "ros2"):
                 wall, (s, sol) = timed(lambda m=model, sc=scheme, tube=tube:
                                        solve(m, tube, args.nx, sc), args.repeat)
