@@ -10,8 +10,9 @@ relative L2 errors of rho, u, T and q_x against the kinetic solution.
 """
 
 import argparse
-import time
 import warnings
+
+from moments import timed  # this folder
 
 import boltzmann as bz
 from closure.fv import FVNumerics, FVSolver
@@ -21,15 +22,6 @@ from closure.systems.local import LocalNSF
 GAS = bz.Gas(omega=0.5)
 NAMES = ("rho", "u", "T", "q_x")
 MODELS = ("nsf", "local", "r13")
-
-
-def timed(fn, repeat):
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def solve(model, tube, nx, scheme):
