@@ -41,10 +41,12 @@ def build_parser():
         p.add_argument("--omega", type=float, default=0.5)
         p.add_argument("--cfl", type=float, default=0.5)
         p.add_argument("--out", required=True)
-    t.add_argument("--dissipative-scheme", default="auto", choices=("auto", "rkl2", "ros2"),
-                   help="the split dissipative step of a tube: RKL2 super-time-stepping or "
-                   "the linearly implicit ROS2 (all but the learned R13); auto: ROS2 "
-                   "where it applies")
+    t.add_argument("--dissipative-scheme", default="auto",
+                   choices=("auto", "rkl2", "ros2", "imex"),
+                   help="the dissipative step of a tube: split RKL2 super-time-stepping, split "
+                   "linearly implicit ROS2 (all but the learned R13), or implicit in the "
+                   "IMEX step (R13); auto: IMEX for R13, ROS2 for NSF and the local "
+                   "closure, RKL2 for the learned R13")
     cli_eelt.add_parsers(sub)
     return ap
 

@@ -6,7 +6,8 @@ by the CFL number and, for dissipative systems, by the explicit diffusion limit.
 [Shu & Osher 1988]; for the Grad family, whose relaxation is stiff at small Kn, the IMEX
 scheme ARS(2,2,2) with implicit productions.  In time-accurate runs the dissipative fluxes
 are Strang-split from the hyperbolic step and advanced by the linearly implicit ROS2 or (the
-learned R13) RKL2 super-time-stepping (`closure.stepping`).  Boundaries as in the
+learned R13) RKL2 super-time-stepping, or for R13 taken implicitly inside the IMEX step
+(`closure.stepping`).  Boundaries as in the
 kinetic solver: zero-gradient tube ends, periodic waves, and for a normal shock a fixed
 supersonic inflow and the characteristic subsonic outflow of `boltzmann.boundary`.
 
@@ -36,7 +37,8 @@ from .systems import SYSTEMS, MomentSystem
 
 NG = kernels.NG
 BACKENDS = ("numba", "numpy")
-SPLIT_SCHEMES = {"rkl2": stepping.SPLIT_RKL2, "ros2": stepping.SPLIT_ROS2}
+SPLIT_SCHEMES = {"rkl2": stepping.SPLIT_RKL2, "ros2": stepping.SPLIT_ROS2,
+                 "imex": stepping.IMEX}
 
 
 class SubshockWarning(UserWarning):
@@ -63,10 +65,12 @@ class FVNumerics:
     #: the hyperbolic step (steady shocks always take the unsplit step, whose fixed point is
     #: the steady state)
     super_time_stepping: bool = True
-    #: how the split dissipative part is advanced: 'rkl2' (explicit super-time-stepping, any
-    #: dissipative system), 'ros2' (linearly implicit, every dissipative system but the
-    #: learned R13: eight scalar tridiagonal solves per step instead of stages growing with
-    #: the step's diffusion number), or 'auto' (ros2 where it applies, else rkl2)
+    #: how the dissipative part is advanced: Strang-split by 'rkl2' (explicit
+    #: super-time-stepping, any dissipative system) or 'ros2' (linearly implicit, every
+    #: dissipative system but the learned R13: eight scalar tridiagonal solves per step
+    #: instead of stages growing with the step's diffusion number), or unsplit in 'imex'
+    #: (R13: ARS(2,2,2) with the regularising fluxes and productions implicit); 'auto':
+    #: imex for R13, ros2 for NSF and the local closure, rkl2 for the learned R13
     dissipative_scheme: str = "auto"
 
     def __post_init__(self):
@@ -126,13 +130,18 @@ class FVSolver:
         if not self.compiled and system.code is not None and system.code >= kernels.GRAD13:
             raise InputError(f"{system.name}: its stiff productions need the IMEX scheme of "
                              "the numba back end (backend='numba')")
-        ros2 = system.code in (kernels.NSF, kernels.LNSF, kernels.R13, kernels.LR13F)
+        r13 = system.code in (kernels.R13, kernels.LR13F)
+        ros2 = r13 or system.code in (kernels.NSF, kernels.LNSF)
         scheme = numerics.dissipative_scheme
-        if scheme == "ros2" and system.code == kernels.LR13:
-            raise InputError(f"{system.name}: dissipative_scheme 'ros2' has no linearisation "
-                             "of the learned regularisation; use 'rkl2'")
+        if scheme in ("ros2", "imex") and system.code == kernels.LR13:
+            raise InputError(f"{system.name}: dissipative_scheme {scheme!r} has no "
+                             "linearisation of the learned regularisation; use 'rkl2'")
+        if scheme == "imex" and system.code in (kernels.NSF, kernels.LNSF):
+            raise InputError(f"{system.name}: dissipative_scheme 'imex' is for R13, whose "
+                             "implicit stages are linear (with NSF's linearised stages it "
+                             "is not robust at large Kn); use 'ros2'")
         if scheme == "auto":
-            scheme = "ros2" if ros2 else "rkl2"
+            scheme = "imex" if r13 else "ros2" if ros2 else "rkl2"
         #: the scheme of the split dissipative part (numba back end, time-accurate runs)
         self.dissipative_scheme = scheme
         if problem.boundary == "shock":

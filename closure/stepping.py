@@ -1,10 +1,11 @@
 """Time stepping of the finite-volume moment solver (numba), apart from the space
 discretisation of `closure.kernels`: the CFL and diffusion bounds, the explicit step (SSP-RK2;
 ARS(2,2,2) with implicit productions for the Grad family), and for the dissipative fluxes of
-time-accurate runs a Strang split with either explicit super-time-stepping (RKL2, any
+time-accurate runs either a Strang split with explicit super-time-stepping (RKL2, any
 dissipative system) or a linearly implicit Rosenbrock-W step (ROS2, every dissipative system
-but the learned R13), whose cost does not grow with the step's diffusion number.  In both,
-dt follows the CFL number alone.
+but the learned R13), whose cost does not grow with the step's diffusion number, or, for
+R13, no split: an IMEX step with the regularising fluxes and the productions implicit
+(`imex_step`).  In all three, dt follows the CFL number alone.
 """
 
 import numpy as np
@@ -23,6 +24,7 @@ from .kernels import (
     NSF,
     OUTFLOW,
     PERIODIC,
+    Q_RATE,
     R13,
     diffusivity_coefficient,
     drop_stale_cache,
@@ -40,8 +42,8 @@ from .kernels import (
 drop_stale_cache(__file__, kernels.__file__, boundary.__file__)
 
 #: how `advance` treats the dissipative fluxes: with the explicit step under its diffusion
-#: bound, or Strang-split with RKL2 or ROS2
-UNSPLIT, SPLIT_RKL2, SPLIT_ROS2 = 0, 1, 2
+#: bound, Strang-split with RKL2 or ROS2, or implicit inside the IMEX step
+UNSPLIT, SPLIT_RKL2, SPLIT_ROS2, IMEX = 0, 1, 2, 3
 
 
 class ARS222:
@@ -276,10 +278,14 @@ def dissipation_and_jacobian(code, Ug, dx, par, table, M, A, BL, BR, uf, dy, e):
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
-def _ros2_solve(U, c, dx, bc, ra, A, BL, BR, uf, dy, e, r, k, lo, di, up, x, y):
+def _ros2_solve(U, c, dx, bc, ra, A, BL, BR, uf, dy, e, hx, hy, r, k, lo, di, up, x,
+                y):
     """k = (I - c dx W)^-1 r for the W of `dissipation_and_jacobian` (c = gamma tau / dx),
     its unknowns in rows ra, ra + 1 (the other rows: k = r): first x from the tridiagonal
-    rows of G_a, then y from those of G_b given the flux changes of G_a.  On periodic
+    rows of G_a, then y from those of G_b given the flux changes of G_a.  hx, hy (per cell)
+    add a relaxation of the two unknowns, the Grad family's productions in an implicit
+    stage of length h = c dx (`imex_step`): dS_a = -(hx/h) k_a, dS_b = e dS_a - (hy/h) dy y
+    (zero for ROS2).  On periodic
     domains the systems are cyclic; a shock's boundary states are held (their changes taken
     as zero); zero-gradient ends carry no flux (A, BL, BR are zeroed there)."""
     n = U.shape[1]
@@ -293,7 +299,7 @@ def _ros2_solve(U, c, dx, bc, ra, A, BL, BR, uf, dy, e, r, k, lo, di, up, x, y):
     for i in range(n):
         lo[i] = -c * A[i] / dx
         up[i] = -c * A[i + 1] / dx
-        di[i] = U[0, i] + c * (A[i] + A[i + 1]) / dx
+        di[i] = U[0, i] * (1.0 + hx[i]) + c * (A[i] + A[i + 1]) / dx
     tridiagonal(lo, di, up, r[ra], x, periodic)
     for v in range(U.shape[0]):
         for i in range(n):
@@ -305,8 +311,8 @@ def _ros2_solve(U, c, dx, bc, ra, A, BL, BR, uf, dy, e, r, k, lo, di, up, x, y):
         gr = _flux_change(A, x, i + 1, n, periodic, dx)
         lo[i] = -c * BL[i] / dx
         up[i] = -c * BR[i + 1] / dx
-        di[i] = dy[i] + c * (BR[i] + BL[i + 1]) / dx
-        y[i] = r[rb, i] - e[i] * k[ra, i] - c * (uf[i + 1] * gr - uf[i] * gl)
+        di[i] = dy[i] * (1.0 + hy[i]) + c * (BR[i] + BL[i + 1]) / dx
+        y[i] = r[rb, i] - e[i] * k[ra, i] * (1.0 + hx[i]) - c * (uf[i + 1] * gr - uf[i] * gl)
     tridiagonal(lo, di, up, y.copy(), y, periodic)
     for i in range(n):
         k[rb, i] = dy[i] * y[i] + e[i] * k[ra, i]
@@ -344,7 +350,8 @@ def ros2(code, U, tau, dx, bc, left, down, par, table, Ug, M0, M, Y, K1):
     c = _ROS2_GAMMA * tau / dx
     fill_ghosts(code, U, Ug, bc, left, down, par)
     dissipation_and_jacobian(code, Ug, dx, par, table, M0, A, BL, BR, uf, dy, e)
-    _ros2_solve(U, c, dx, bc, ra, A, BL, BR, uf, dy, e, M0, K1, lo, di, up, x, y)
+    h0 = np.zeros(n)
+    _ros2_solve(U, c, dx, bc, ra, A, BL, BR, uf, dy, e, h0, h0, M0, K1, lo, di, up, x, y)
     for v in range(nvar):
         for i in range(n):
             Y[v, i] = U[v, i] + tau * K1[v, i]
@@ -353,11 +360,84 @@ def ros2(code, U, tau, dx, bc, left, down, par, table, Ug, M0, M, Y, K1):
     for v in range(nvar):
         for i in range(n):
             M[v, i] -= 2.0 * K1[v, i]
-    _ros2_solve(U, c, dx, bc, ra, A, BL, BR, uf, dy, e, M, M0, lo, di, up, x, y)  # k2
+    _ros2_solve(U, c, dx, bc, ra, A, BL, BR, uf, dy, e, h0, h0, M, M0, lo, di, up, x, y)
     for v in range(nvar):
         for i in range(n):
             U[v, i] += tau * (1.5 * K1[v, i] + 0.5 * M0[v, i])
     return 2
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def _implicit_stage(code, U, h, dx, bc, left, down, par, table, Ug, M, K):
+    """U <- U + k, (I - h W) k = h (D(U) + S(U)): one linearised backward-Euler stage of
+    length h of the dissipative fluxes D (W of `dissipation_and_jacobian`) and, for the Grad
+    family, the productions S (exactly linear in sigma, q at the stage's fixed rho, u, p).
+    For R13 the stage equation is linear in the two unknowns, so this solves it exactly."""
+    nvar, n = U.shape
+    A = np.empty(n + 1)
+    BL = np.empty(n + 1)
+    BR = np.empty(n + 1)
+    uf = np.empty(n + 1)
+    dy = np.empty(n)
+    e = np.empty(n)
+    hx = np.zeros(n)
+    hy = np.zeros(n)
+    lo = np.empty(n)
+    di = np.empty(n)
+    up = np.empty(n)
+    x = np.empty(n)
+    y = np.empty(n)
+    fill_ghosts(code, U, Ug, bc, left, down, par)
+    dissipation_and_jacobian(code, Ug, dx, par, table, M, A, BL, BR, uf, dy, e)
+    if code >= GRAD13:
+        production(code, U, par, K)
+        for i in range(n):
+            M[3, i] += K[3, i]
+            M[4, i] += K[4, i]
+            rho, u, T = primitive(code, U, i, par[1])
+            rate = rho * T / (par[2] * T ** par[3])
+            hx[i] = h * rate
+            hy[i] = h * Q_RATE * rate
+    for v in range(nvar):
+        for i in range(n):
+            M[v, i] *= h
+    _ros2_solve(U, h / dx, dx, bc, 1 if code < GRAD13 else 3, A, BL, BR, uf, dy, e, hx, hy,
+                M, K, lo, di, up, x, y)
+    for v in range(nvar):
+        for i in range(n):
+            U[v, i] += K[v, i]
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def imex_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, Z1, U0):
+    """One ARS(2,2,2) step with the hyperbolic fluxes explicit and the dissipative fluxes
+    (with the Grad family's productions) implicit, each implicit stage one linearised solve
+    (`_implicit_stage`): no splitting, dt from the CFL number alone.
+    Y1 = U0 + gamma dt H(U0), U1 = Y1 + gamma dt G(U1); Y2 = U0 + dt (delta H(U0)
+    + (1 - delta) H(U1) + (1 - gamma) G(U1)), U2 = Y2 + gamma dt G(U2), G = D + S."""
+    nvar, n = U.shape
+    h = _G * dt
+    fill_ghosts(code, U, Ug, bc, left, down, par)
+    rhs(code, Ug, dx, par, table, K0, True, False)
+    for v in range(nvar):
+        for i in range(n):
+            U0[v, i] = U[v, i]
+            U[v, i] += h * K0[v, i]
+    _implicit_stage(code, U, h, dx, bc, left, down, par, table, Ug, Z1, K1)
+    fill_ghosts(code, U, Ug, bc, left, down, par)
+    rhs(code, Ug, dx, par, table, K1, True, False)
+    rhs(code, Ug, dx, par, table, Z1, False, True)
+    if code >= GRAD13:
+        S = np.empty((nvar, n))
+        production(code, U, par, S)
+        for v in range(nvar):
+            for i in range(n):
+                Z1[v, i] += S[v, i]
+    for v in range(nvar):
+        for i in range(n):
+            U[v, i] = U0[v, i] + dt * (_D * K0[v, i] + (1.0 - _D) * K1[v, i]
+                                       + (1.0 - _G) * Z1[v, i])
+    _implicit_stage(code, U, h, dx, bc, left, down, par, table, Ug, Z1, K1)
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
@@ -410,7 +490,8 @@ def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table, s
     per ROS2 half step; those of a step taken again are counted) and of split steps taken
     again unsplit.
 
-    split (UNSPLIT, SPLIT_RKL2, SPLIT_ROS2): with a split, a step of a dissipative system is
+    split (UNSPLIT, SPLIT_RKL2, SPLIT_ROS2, IMEX): IMEX takes `imex_step` (R13, LR13F),
+    checked like a split step.  With a split, a step of a dissipative system is
     Strang-split [Strang 1968]: the dissipative part over dt/2 (RKL2, or ROS2 for every
     dissipative system but LR13), the hyperbolic step over dt, the dissipative part over
     dt/2, with dt from the CFL number alone.  Unsplit, the dissipative fluxes join the
@@ -429,9 +510,9 @@ def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table, s
     Yb = np.empty((nvar, n))
     Us = np.empty((nvar, n))
     dissipative = diffusivity_coefficient(code, par) > 0.0
-    if split == SPLIT_ROS2 and dissipative and not (code == NSF or code == LNSF or code == R13
+    if split >= SPLIT_ROS2 and dissipative and not (code == NSF or code == LNSF or code == R13
                                                     or code == LR13F):
-        raise ValueError("ROS2 splitting: NSF, LNSF, R13 and LR13F only")
+        raise ValueError("ROS2 and IMEX: NSF, LNSF, R13 and LR13F only")
     k = 0
     stages = 0
     retaken = 0
@@ -442,7 +523,17 @@ def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table, s
             dt = min(dt, cfl * dissipative_dt(code, U, dx, par, table))
         if not dt > 0.0:
             break
-        if super_steps:
+        if super_steps and split == IMEX:
+            Us[:] = U
+            imex_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1, U0)
+            stages += 2
+            if not admissible(code, U, par[1]):
+                U[:] = Us
+                retaken += 1
+                dt = min(dt, cfl * dissipative_dt(code, U, dx, par, table))
+                explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1,
+                              U0, True)
+        elif super_steps:
             Us[:] = U
             for half in range(2):
                 if half == 1:
