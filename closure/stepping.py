@@ -328,6 +328,17 @@ def _flux_change(A, x, f, n, periodic, dx):
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
+def _solve_work(n):
+    """Work arrays of one stage solve on n cells: the face coefficients A, BL, BR, uf
+    (n + 1,), then dy, e, hx, hy (hx = hy = 0), lo, di, up, x, y (n,)."""
+    faces = np.empty((4, n + 1))
+    cells = np.empty((9, n))
+    cells[2:4] = 0.0
+    return (faces[0], faces[1], faces[2], faces[3], cells[0], cells[1], cells[2], cells[3],
+            cells[4], cells[5], cells[6], cells[7], cells[8])
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
 def ros2(code, U, tau, dx, bc, left, down, par, table, Ug, M0, M, Y, K1):
     """Advance the dissipative part of NSF, LNSF, R13 or LR13F over tau in place (class
     ROS2; two linear solves).  W is the flux-form linearisation of
@@ -335,22 +346,11 @@ def ros2(code, U, tau, dx, bc, left, down, par, table, Ug, M0, M, Y, K1):
     flux difference, so mass, momentum and energy (and the other moments' fluxes) stay
     conservative."""
     nvar, n = U.shape
-    A = np.empty(n + 1)
-    BL = np.empty(n + 1)
-    BR = np.empty(n + 1)
-    uf = np.empty(n + 1)
-    dy = np.empty(n)
-    e = np.empty(n)
-    lo = np.empty(n)
-    di = np.empty(n)
-    up = np.empty(n)
-    x = np.empty(n)
-    y = np.empty(n)
+    A, BL, BR, uf, dy, e, h0, h0, lo, di, up, x, y = _solve_work(n)
     ra = 1 if code < GRAD13 else 3
     c = _ROS2_GAMMA * tau / dx
     fill_ghosts(code, U, Ug, bc, left, down, par)
     dissipation_and_jacobian(code, Ug, dx, par, table, M0, A, BL, BR, uf, dy, e)
-    h0 = np.zeros(n)
     _ros2_solve(U, c, dx, bc, ra, A, BL, BR, uf, dy, e, h0, h0, M0, K1, lo, di, up, x, y)
     for v in range(nvar):
         for i in range(n):
@@ -374,19 +374,7 @@ def _implicit_stage(code, U, h, dx, bc, left, down, par, table, Ug, M, K):
     family, the productions S (exactly linear in sigma, q at the stage's fixed rho, u, p).
     For R13 the stage equation is linear in the two unknowns, so this solves it exactly."""
     nvar, n = U.shape
-    A = np.empty(n + 1)
-    BL = np.empty(n + 1)
-    BR = np.empty(n + 1)
-    uf = np.empty(n + 1)
-    dy = np.empty(n)
-    e = np.empty(n)
-    hx = np.zeros(n)
-    hy = np.zeros(n)
-    lo = np.empty(n)
-    di = np.empty(n)
-    up = np.empty(n)
-    x = np.empty(n)
-    y = np.empty(n)
+    A, BL, BR, uf, dy, e, hx, hy, lo, di, up, x, y = _solve_work(n)
     fill_ghosts(code, U, Ug, bc, left, down, par)
     dissipation_and_jacobian(code, Ug, dx, par, table, M, A, BL, BR, uf, dy, e)
     if code >= GRAD13:
@@ -523,19 +511,12 @@ def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table, s
             dt = min(dt, cfl * dissipative_dt(code, U, dx, par, table))
         if not dt > 0.0:
             break
-        if super_steps and split == IMEX:
+        if super_steps:
             Us[:] = U
-            imex_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1, U0)
-            stages += 2
-            if not admissible(code, U, par[1]):
-                U[:] = Us
-                retaken += 1
-                dt = min(dt, cfl * dissipative_dt(code, U, dx, par, table))
-                explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1,
-                              U0, True)
-        elif super_steps:
-            Us[:] = U
-            for half in range(2):
+            if split == IMEX:
+                imex_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1, U0)
+                stages += 2
+            for half in range(2 if split != IMEX else 0):
                 if half == 1:
                     explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1,
                                   U0, False)
