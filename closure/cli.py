@@ -44,9 +44,8 @@ def build_parser():
     t.add_argument("--dissipative-scheme", default="auto",
                    choices=("auto", "rkl2", "ros2", "imex"),
                    help="the dissipative step of a tube: split RKL2 super-time-stepping, split "
-                   "linearly implicit ROS2 (all but the learned R13), or implicit in the "
-                   "IMEX step (R13); auto: IMEX for R13, ROS2 for NSF and the local "
-                   "closure, RKL2 for the learned R13")
+                   "linearly implicit ROS2, or implicit in the IMEX step (R13); auto: IMEX "
+                   "for R13, ROS2 for NSF and the local closure, RKL2 for the learned R13")
     cli_eelt.add_parsers(sub)
     return ap
 

@@ -171,13 +171,16 @@ def nsf_face(ul, tl, ur, tr, dx, par):
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
-def dissipative_flux(code, Ug, dx, par, F, W, table):
+def dissipative_flux(code, Ug, dx, par, F, W, table, slopes=None):
     """Add the dissipative flux at the n + 1 faces of the interior of Ug to F (nvar, n + 1);
     face f lies between Ug cells f + 1 and f + 2.  W (7, n + 2 NG) is work space.
     NSF: sigma = -4/3 mu du/dx, q = -(c_p mu / Pr) dT/dx; LNSF: the learned local map's
     fluxes at the NSF-normalised values of these (`local_fluxes`); R13: m_xxx,
     R_xx, Delta of `systems.r13`; LR13: R13's, scaled by the learned regularisation (`regularised`);
-    mu = mu_ref T^omega at the face mean temperature."""
+    mu = mu_ref T^omega at the face mean temperature.
+    slopes (2, n + 1), optional, Grad family: receives d m_xxx / d m_R13 and d R / d R_R13 at
+    each face, the scaled fluxes' slopes against R13's at frozen scaling coefficients (1 for
+    R13, LR13F's factors, LR13's from `regularised`)."""
     ng = Ug.shape[1]
     mu_ref, omega, cv = par[2], par[3], par[1]
     if code == NSF or code == LNSF:
@@ -223,15 +226,21 @@ def dissipative_flux(code, Ug, dx, par, F, W, table):
             D = -12.0 * mu / (th * th * np.sqrt(th)) * (
                 W[3, c + 1] * tr * np.sqrt(tr) - W[3, c] * tl * np.sqrt(tl)) / dx
             R = R + D / 3.0
+            dm, dr = 1.0, 1.0
             if code == LR13F:
-                m = m * par[LR13_PAR + f]
-                R = R * par[LR13_PAR + ng - 2 * NG + 1 + f]
+                dm = par[LR13_PAR + f]
+                dr = par[LR13_PAR + ng - 2 * NG + 1 + f]
+                m = m * dm
+                R = R * dr
             elif code == LR13:
                 pf = 0.5 * (W[4, c] + W[4, c + 1]) * th
                 cf = np.sqrt(th)
-                m, R = regularised(par, 0.5 * (W[5, c] + W[5, c + 1]) / pf,
-                                   0.5 * (W[6, c] + W[6, c + 1]) / (pf * cf), m, R, pf * cf,
-                                   pf * th, work)
+                m, R, dm, dr = regularised(par, 0.5 * (W[5, c] + W[5, c + 1]) / pf,
+                                           0.5 * (W[6, c] + W[6, c + 1]) / (pf * cf), m, R,
+                                           pf * cf, pf * th, work)
+            if slopes is not None:
+                slopes[0, f] = dm
+                slopes[1, f] = dr
             F[3, f] += m
             F[4, f] += (W[0, c] + W[0, c + 1]) * m + R
 
@@ -368,7 +377,8 @@ def regularised(par, s_hat, q_hat, m, R, scale_m, scale_r, work):
     (`closure.nn.regularisation`): phi0 m / (1 + a |m| / scale_m) with phi0 = phi_min +
     (phi_max - phi_min) sigmoid, a = softplus (times the saturation switch, 0 or 1) of the
     network at (asinh s^, asinh(q^)^2): even in q^, so the coefficients are invariant under
-    reflection (q^ -> -q^), and the fluxes increase with R13's gradient terms.
+    reflection (q^ -> -q^), and the fluxes increase with R13's gradient terms.  Returns the
+    scaled (m, R) and their slopes d/dm, d/dR at the network's coefficients.
     par[LR13_PAR:]: phi_max, width h, phi_min, saturation switch, then the packed network;
     work: `lr13_work(par)` floats."""
     phi_max = par[LR13_PAR]
@@ -387,8 +397,9 @@ def regularised(par, s_hat, q_hat, m, R, scale_m, scale_r, work):
     phi_r = phi_min + (phi_max - phi_min) / (1.0 + np.exp(-y0[1]))
     a_m = sat * (max(y0[2], 0.0) + np.log1p(np.exp(-abs(y0[2]))))
     a_r = sat * (max(y0[3], 0.0) + np.log1p(np.exp(-abs(y0[3]))))
-    return (phi_m * m / (1.0 + a_m * abs(m) / scale_m),
-            phi_r * R / (1.0 + a_r * abs(R) / scale_r))
+    gm = 1.0 / (1.0 + a_m * abs(m) / scale_m)
+    gr = 1.0 / (1.0 + a_r * abs(R) / scale_r)
+    return phi_m * m * gm, phi_r * R * gr, phi_m * gm * gm, phi_r * gr * gr
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)

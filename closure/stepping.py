@@ -18,8 +18,6 @@ from .kernels import (
     FAST,
     GRAD13,
     LNSF,
-    LR13_PAR,
-    LR13F,
     NG,
     NSF,
     OUTFLOW,
@@ -27,6 +25,7 @@ from .kernels import (
     Q_RATE,
     R13,
     diffusivity_coefficient,
+    dissipative_flux,
     drop_stale_cache,
     fill_ghosts,
     local_fluxes_derivatives,
@@ -221,22 +220,26 @@ def dissipation_and_jacobian(code, Ug, dx, par, table, M, A, BL, BR, uf, dy, e):
     - NSF, LNSF (rows 1, 2): x, y the changes of u, T; G_a = sigma, own part q;
       A = 4/3 mu ds/da, BL = BR = (c_p mu / Pr) dq/db (1 for NSF, the local map's from
       `local_fluxes_derivatives`), uf = (u_L + u_R)/2, dy = rho c_v, e = u.
-    - R13, LR13F (rows 3, 4): x, y the changes of sigma/rho and q theta/rho; G_a = m_xxx,
-      own part R_xx + Delta/3 (`kernels.dissipative_flux`); A = 6/5 mu, BL,R = 16/5 mu/theta
-      + 4 mu theta_(L,R)^(3/2) / theta^(5/2) (theta the face value; times LR13F's factors),
-      uf = u_L + u_R, dy = 2 rho / theta, e = 2 u."""
+    - R13, LR13F, LR13 (rows 3, 4): x, y the changes of sigma/rho and q theta/rho;
+      G_a = m_xxx, own part R_xx + Delta/3 (`kernels.dissipative_flux`); A = 6/5 mu,
+      BL,R = 16/5 mu/theta + 4 mu theta_(L,R)^(3/2) / theta^(5/2) (theta the face value),
+      times the slopes of the scaled fluxes (LR13F's factors; LR13's network at frozen
+      coefficients), uf = u_L + u_R, dy = 2 rho / theta, e = 2 u."""
     nf = Ug.shape[1] - 2 * NG + 1
     n = nf - 1
     if code >= R13:
-        rhs(code, Ug, dx, par, table, M, False, True)
+        F = np.zeros((M.shape[0], nf))
+        slopes = np.empty((2, nf))
+        dissipative_flux(code, Ug, dx, par, F, np.empty((7, Ug.shape[1])), table, slopes)
+        for v in range(M.shape[0]):
+            for i in range(n):
+                M[v, i] = -(F[v, i + 1] - F[v, i]) / dx
         for f in range(nf):
             rl, ul, tl = primitive(code, Ug, f + 1, par[1])
             rr, ur, tr = primitive(code, Ug, f + 2, par[1])
             th = 0.5 * (tl + tr)
             mu = par[2] * th ** par[3]
-            fm, fr = 1.0, 1.0
-            if code == LR13F:
-                fm, fr = par[LR13_PAR + f], par[LR13_PAR + nf + f]
+            fm, fr = slopes[0, f], slopes[1, f]
             A[f] = 1.2 * mu * fm
             d = 4.0 * mu / (th * th * np.sqrt(th))
             BL[f] = (3.2 * mu / th + d * tl * np.sqrt(tl)) * fr
@@ -498,9 +501,9 @@ def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table, s
     Yb = np.empty((nvar, n))
     Us = np.empty((nvar, n))
     dissipative = diffusivity_coefficient(code, par) > 0.0
-    if split >= SPLIT_ROS2 and dissipative and not (code == NSF or code == LNSF or code == R13
-                                                    or code == LR13F):
-        raise ValueError("ROS2 and IMEX: NSF, LNSF, R13 and LR13F only")
+    if split >= SPLIT_ROS2 and dissipative and not (code == NSF or code == LNSF
+                                                    or code >= R13):
+        raise ValueError("ROS2 and IMEX: NSF, LNSF and the R13 family only")
     k = 0
     stages = 0
     retaken = 0

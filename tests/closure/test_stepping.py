@@ -131,11 +131,11 @@ def test_ros2_tube_at_kn_1_matches_the_unsplit_step_with_few_stages():
     assert ros2[0] < rkl2[0] and ros2[1] < rkl2[1] and rkl2[2] > 50, (ros2, rkl2)
 
 
-def test_ros2_is_refused_where_it_does_not_apply():
+def test_schemes_are_refused_where_they_do_not_apply():
     gas = bz.Gas()
     tube = bz.ShockTube.sod()
-    with pytest.raises(InputError, match="ros2"):
-        FVSolver(tube, gas, "lr13", FVNumerics(nx=50, dissipative_scheme="ros2"))
+    with pytest.raises(InputError, match="imex"):
+        FVSolver(tube, gas, "lr13", FVNumerics(nx=50, dissipative_scheme="imex"))
     with pytest.raises(InputError, match="dissipative_scheme"):
         FVNumerics(dissipative_scheme="crank-nicolson")
     assert FVSolver(tube, gas, "lr13", FVNumerics(nx=50)).dissipative_scheme == "rkl2"
@@ -149,15 +149,15 @@ def test_ros2_is_refused_where_it_does_not_apply():
 
 def test_cli_chooses_the_dissipative_scheme(tmp_path, capsys):
     """`python -m closure tube --dissipative-scheme`: the file records the scheme taken (auto:
-    ROS2 for NSF); ROS2 for the learned R13 is refused with exit status 2 and the reason."""
+    ROS2 for NSF); IMEX for NSF is refused with exit status 2 and the reason."""
     from closure.cli import main
 
     out = tmp_path / "nsf.h5"
     assert main(["tube", "--sod", "--kn", "0.1", "--nx", "60", "--out", str(out)]) == 0
     assert bz.read_solution(out).params["info"]["dissipative_scheme"] == "ros2"
-    assert main(["tube", "--sod", "--kn", "0.1", "--nx", "60", "--model", "lr13",
-                 "--dissipative-scheme", "ros2", "--out", str(tmp_path / "lr13.h5")]) == 2
-    assert "ros2" in capsys.readouterr().err
+    assert main(["tube", "--sod", "--kn", "0.1", "--nx", "60", "--dissipative-scheme", "imex",
+                 "--out", str(tmp_path / "imex.h5")]) == 2
+    assert "imex" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("name", ["nsf", "r13"])
@@ -259,3 +259,31 @@ def test_imex_r13_is_closer_to_the_unsplit_step_than_the_split_schemes():
             gaps[scheme] = max(np.mean(np.abs(sol[k] - ref[k])) / np.mean(np.abs(ref[k]))
                                for k in ("rho", "u", "T"))
         assert gaps["imex"] < 2e-3 and gaps["imex"] < 0.5 * min(gaps["ros2"], gaps["rkl2"]), gaps
+
+
+def test_learned_r13_slopes_and_its_ros2_split():
+    """The learned R13's W takes the slopes of its scaled fluxes from `kernels.regularised`
+    (d m_s / d m and d R_s / d R at the face's network coefficients): they match central
+    differences.  With them its ROS2 split (on request; RKL2 stays its default) runs Sod at
+    Kn = 0.1 within 0.5 % (relative L1) of the unsplit run in rho, u, T (measured 0.22 %,
+    RKL2 0.26 %), no step retaken."""
+    gas = bz.Gas(omega=0.5)
+    tube = bz.ShockTube.sod(kn=0.1)
+    s = FVSolver(tube, gas, "lr13", FVNumerics(nx=100))
+    par = s._par
+    work = np.empty(kernels.lr13_work(par))
+    for s_hat, q_hat, m, R in ((0.3, -0.8, 0.05, -0.2), (-0.2, 1.5, -0.4, 0.7)):
+        _, _, dm, dr = kernels.regularised(par, s_hat, q_hat, m, R, 0.5, 0.7, work)
+        h = 1e-6
+        fm = [kernels.regularised(par, s_hat, q_hat, m + d, R, 0.5, 0.7, work)[0]
+              for d in (h, -h)]
+        fr = [kernels.regularised(par, s_hat, q_hat, m, R + d, 0.5, 0.7, work)[1]
+              for d in (h, -h)]
+        assert dm == pytest.approx((fm[0] - fm[1]) / (2 * h), rel=1e-6)
+        assert dr == pytest.approx((fr[0] - fr[1]) / (2 * h), rel=1e-6)
+    ref = FVSolver(tube, gas, "lr13", FVNumerics(nx=100, super_time_stepping=False)).run()
+    r = FVSolver(tube, gas, "lr13", FVNumerics(nx=100, dissipative_scheme="ros2"))
+    sol = r.run()
+    gap = max(np.mean(np.abs(sol[k] - ref[k])) / np.mean(np.abs(ref[k]))
+              for k in ("rho", "u", "T"))
+    assert r.retaken_steps == 0 and gap < 5e-3, gap
