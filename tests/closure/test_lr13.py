@@ -26,7 +26,7 @@ def _net(seed=0, width=8, **kw):
 def _kernel(net, state, r13):
     par = np.concatenate([np.zeros(kernels.LR13_PAR), net.pack()])
     work = np.empty(kernels.lr13_work(par))
-    return np.array([kernels.regularised(par, s, q, m, r, 1.0, 1.0, work)
+    return np.array([kernels.regularised(par, s, q, m, r, 1.0, 1.0, work)[:2]
                      for (s, q), (m, r) in zip(state, r13)])
 
 
