@@ -70,7 +70,7 @@ class FVNumerics:
     #: per step instead of stages growing with the step's diffusion number), or unsplit in
     #: 'imex' (R13: ARS(2,2,2) with the regularising fluxes and productions implicit);
     #: 'auto': imex for R13, ros2 for NSF and the local closure, rkl2 for the learned R13
-    #: (its ros2 strays 5 % from the unsplit step at Kn = 1, docs/moment_systems.md)
+    #: (for which ros2 and imex are refused: unstable at Kn = 1, docs/moment_systems.md)
     dissipative_scheme: str = "auto"
 
     def __post_init__(self):
@@ -133,10 +133,14 @@ class FVSolver:
         r13 = system.code in (kernels.R13, kernels.LR13F)
         ros2 = r13 or system.code in (kernels.NSF, kernels.LNSF)
         scheme = numerics.dissipative_scheme
-        if scheme == "imex" and system.code in (kernels.NSF, kernels.LNSF, kernels.LR13):
+        if scheme in ("ros2", "imex") and system.code == kernels.LR13:
+            raise InputError(f"{system.name}: dissipative_scheme {scheme!r} is unstable for "
+                             "the learned R13 at Kn ~ 1 (its network's coefficients change "
+                             "within the step); use 'rkl2'")
+        if scheme == "imex" and system.code in (kernels.NSF, kernels.LNSF):
             raise InputError(f"{system.name}: dissipative_scheme 'imex' is for R13, whose "
-                             "implicit stages are linear (linearised stages were unstable "
-                             "or inaccurate at large Kn here); use 'ros2'")
+                             "implicit stages are linear (linearised stages failed at large "
+                             "Kn here); use 'ros2'")
         if scheme == "auto":
             scheme = "imex" if r13 else "ros2" if ros2 else "rkl2"
         #: the scheme of the split dissipative part (numba back end, time-accurate runs)
@@ -274,7 +278,7 @@ class FVSolver:
             if not split:
                 raise
             warnings.warn(SplitFallbackWarning(
-                f"{self.system.name}: the super-time-stepped run left the domain ({exc}); "
+                f"{self.system.name}: the split (or IMEX) run left the domain ({exc}); "
                 "running it again with the unsplit step"), stacklevel=2)
         self.U, self.t, self.steps, self.dissipative_stages, self.retaken_steps = saved
         self.advance(t_end, split=False)

@@ -40,14 +40,20 @@ def drop_stale_cache(module_file, *dependencies):
     any of the `dependencies` (module files).  numba's cache=True checks only the source file
     of the cached function itself, while its compiled code embeds the njit functions it calls
     from other modules; without this, an edit of one of those would leave stale code behind
-    (a fresh checkout has no cache and is not affected)."""
+    (a fresh checkout has no cache and is not affected).  Best effort: files it may not
+    delete are left; caches elsewhere (NUMBA_CACHE_DIR, numba's per-user fallback) and a
+    dependency replaced by an older file (same or earlier mtime) are not seen."""
     here = Path(module_file)
-    newest = max(Path(d).stat().st_mtime for d in dependencies)
-    for f in (here.parent / "__pycache__").glob(f"{here.stem}.*.nb[ic]"):
+    try:
+        newest = max(Path(d).stat().st_mtime for d in dependencies)
+        stale = [f for f in (here.parent / "__pycache__").glob(f"{here.stem}.*.nb[ic]")
+                 if f.stat().st_mtime < newest]
+    except OSError:
+        return
+    for f in stale:
         try:
-            if f.stat().st_mtime < newest:
-                f.unlink()
-        except FileNotFoundError:  # another process got there first
+            f.unlink()
+        except OSError:  # gone already (another process), or not ours to delete
             pass
 
 

@@ -501,9 +501,8 @@ def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table, s
     Yb = np.empty((nvar, n))
     Us = np.empty((nvar, n))
     dissipative = diffusivity_coefficient(code, par) > 0.0
-    if split >= SPLIT_ROS2 and dissipative and not (code == NSF or code == LNSF
-                                                    or code >= R13):
-        raise ValueError("ROS2 and IMEX: NSF, LNSF and the R13 family only")
+    if dissipative and split == IMEX and not code >= R13:
+        raise ValueError("IMEX: the R13 family only (FVSolver allows R13 and LR13F)")
     k = 0
     stages = 0
     retaken = 0
