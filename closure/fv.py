@@ -7,9 +7,9 @@ by the CFL number and, for dissipative systems, by the explicit diffusion limit.
 scheme ARS(2,2,2) with implicit productions.  In time-accurate runs the dissipative fluxes
 are Strang-split from the hyperbolic step and advanced by the linearly implicit ROS2 or (the
 learned R13) RKL2 super-time-stepping, or for R13 taken implicitly inside the IMEX step
-(`closure.stepping`).  Boundaries as in the
-kinetic solver: zero-gradient tube ends, periodic waves, and for a normal shock a fixed
-supersonic inflow and the characteristic subsonic outflow of `boltzmann.boundary`.
+(`closure.stepping`).  Boundaries as in the kinetic solver: zero-gradient tube ends, periodic
+waves, and for a normal shock a fixed supersonic inflow and the characteristic subsonic
+outflow of `boltzmann.boundary`.
 
 Two back ends compute the same scheme: numba kernels for the classical systems
 (`closure.kernels`, the default) and whole-array NumPy for any system with the `MomentSystem`
@@ -253,13 +253,17 @@ class FVSolver:
             return self.run_steady()
         t_wall = time.perf_counter()
         info = {}
-        if (self.compiled and self.numerics.super_time_stepping
-                and self.system.diffusivity(self.U) is not None):
+        if self._splits():
             info["dissipative_scheme"] = self.dissipative_scheme
         if not self.run_until(self.problem.t_end):
             info["method"] = "unsplit after a split-step breakdown"
         # after a fallback the wall time includes the abandoned split run
         return self.solution(wall_time=time.perf_counter() - t_wall, steps=self.steps, **info)
+
+    def _splits(self):
+        """Whether a time-accurate run takes the dissipative scheme (not the unsplit step)."""
+        return (self.compiled and self.numerics.super_time_stepping
+                and self.system.diffusivity(self.U) is not None)
 
     def run_until(self, t_end) -> bool:
         """Advance time-accurately to t_end; returns False when the super-time-stepped run
@@ -268,8 +272,7 @@ class FVSolver:
         stiff regularisation from the stiff productions can break R13 down ahead of strong
         shocks at Kn = 0.1-1 where the unsplit step runs (docs/learned_closure.md); a
         breakdown of the unsplit run is the model's and is raised."""
-        split = (self.compiled and self.numerics.super_time_stepping
-                 and self.system.diffusivity(self.U) is not None)
+        split = self._splits()
         saved = (self.U.copy(), self.t, self.steps, self.dissipative_stages, self.retaken_steps)
         try:
             self.advance(t_end)

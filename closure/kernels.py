@@ -479,13 +479,19 @@ def fill_ghosts(code, U, Ug, bc, left, down, par):
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
+def relaxation_rate(p, T, par):
+    """p / mu(T), the rate of the Grad-family production S_sigma = -(p/mu) sigma."""
+    return p / (par[2] * T ** par[3])
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
 def relax_implicit(code, U, h, par):
     """Solve U = Y + h S(U) in place (U holds Y on entry): the Maxwell-molecule productions
     S_sigma = -(p/mu) sigma, S_q = -(2/3)(p/mu) q leave rho, u, p unchanged, so the backward
     Euler step is sigma / (1 + h p/mu), q / (1 + (2/3) h p/mu)."""
     for j in range(U.shape[1]):
         rho, u, T, p, s, q = _grad_fields(U, j)
-        rate = p / (par[2] * T ** par[3])
+        rate = relaxation_rate(p, T, par)
         set_state(code, U, j, rho, u, T, s / (1.0 + h * rate), q / (1.0 + Q_RATE * h * rate),
                   par[1])
 
@@ -495,7 +501,7 @@ def production(code, U, par, S):
     """S(U) of the Grad family in conserved variables (zero for rho, rho u, M2)."""
     for j in range(U.shape[1]):
         rho, u, T, p, s, q = _grad_fields(U, j)
-        rate = p / (par[2] * T ** par[3])
+        rate = relaxation_rate(p, T, par)
         ds = -rate * s
         S[0, j] = 0.0
         S[1, j] = 0.0

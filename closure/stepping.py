@@ -34,6 +34,7 @@ from .kernels import (
     primitive,
     production,
     relax_implicit,
+    relaxation_rate,
     rhs,
     speed,
 )
@@ -230,13 +231,13 @@ def dissipation_and_jacobian(code, Ug, dx, par, table, M, A, BL, BR, uf, dy, e):
     if code >= R13:
         F = np.zeros((M.shape[0], nf))
         slopes = np.empty((2, nf))
-        dissipative_flux(code, Ug, dx, par, F, np.empty((7, Ug.shape[1])), table, slopes)
+        W = np.empty((7, Ug.shape[1]))  # holds u, T, ..., rho of every Ug cell afterwards
+        dissipative_flux(code, Ug, dx, par, F, W, table, slopes)
         for v in range(M.shape[0]):
             for i in range(n):
                 M[v, i] = -(F[v, i + 1] - F[v, i]) / dx
         for f in range(nf):
-            rl, ul, tl = primitive(code, Ug, f + 1, par[1])
-            rr, ur, tr = primitive(code, Ug, f + 2, par[1])
+            ul, tl, ur, tr = W[0, f + 1], W[1, f + 1], W[0, f + 2], W[1, f + 2]
             th = 0.5 * (tl + tr)
             mu = par[2] * th ** par[3]
             fm, fr = slopes[0, f], slopes[1, f]
@@ -246,9 +247,8 @@ def dissipation_and_jacobian(code, Ug, dx, par, table, M, A, BL, BR, uf, dy, e):
             BR[f] = (3.2 * mu / th + d * tr * np.sqrt(tr)) * fr
             uf[f] = ul + ur
         for i in range(n):
-            rho, u, T = primitive(code, Ug, i + NG, par[1])
-            dy[i] = 2.0 * rho / T
-            e[i] = 2.0 * u
+            dy[i] = 2.0 * W[4, i + NG] / W[1, i + NG]
+            e[i] = 2.0 * W[0, i + NG]
         return
     nx, ny = int(par[6]), int(par[7])
     F1 = np.empty(nf)
@@ -288,9 +288,9 @@ def _ros2_solve(U, c, dx, bc, ra, A, BL, BR, uf, dy, e, hx, hy, r, k, lo, di, up
     rows of G_a, then y from those of G_b given the flux changes of G_a.  hx, hy (per cell)
     add a relaxation of the two unknowns, the Grad family's productions in an implicit
     stage of length h = c dx (`imex_step`): dS_a = -(hx/h) k_a, dS_b = e dS_a - (hy/h) dy y
-    (zero for ROS2).  On periodic
-    domains the systems are cyclic; a shock's boundary states are held (their changes taken
-    as zero); zero-gradient ends carry no flux (A, BL, BR are zeroed there)."""
+    (zero for ROS2).  On periodic domains the systems are cyclic; a shock's boundary states
+    are held (their changes taken as zero); zero-gradient ends carry no flux (A, BL, BR are
+    zeroed there)."""
     n = U.shape[1]
     rb = ra + 1
     periodic = bc == PERIODIC
@@ -386,7 +386,7 @@ def _implicit_stage(code, U, h, dx, bc, left, down, par, table, Ug, M, K):
             M[3, i] += K[3, i]
             M[4, i] += K[4, i]
             rho, u, T = primitive(code, U, i, par[1])
-            rate = rho * T / (par[2] * T ** par[3])
+            rate = relaxation_rate(rho * T, T, par)
             hx[i] = h * rate
             hy[i] = h * Q_RATE * rate
     for v in range(nvar):

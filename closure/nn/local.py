@@ -309,6 +309,12 @@ def gradient_pairs(x, rho, u, T, sigma, q, gas, prandtl=2.0 / 3.0, mfp_ref=1.0):
     return np.stack([sigma / p, q / (p * np.sqrt(T))], 1), np.stack([a, b], 1)
 
 
+def feature_box(fluxes):
+    """The box of a LocalMap's training features, fluxes (N, 2): (s min, s max, q^2 max)."""
+    return (float(fluxes[:, 0].min()), float(fluxes[:, 0].max()),
+            float((fluxes[:, 1] ** 2).max()))
+
+
 def fit_local_map(fluxes, grads, width=32, seeds=(0, 1, 2, 3), iters=4000, lr=3e-3,
                   prandtl=2.0 / 3.0, eps=0.05, progress=None, scale=None, box=None,
                   closed_form=False):
@@ -330,7 +336,7 @@ def fit_local_map(fluxes, grads, width=32, seeds=(0, 1, 2, 3), iters=4000, lr=3e
     X, Y = torch.tensor(fluxes), torch.tensor(grads)
     scale = X.std(0) if scale is None else torch.tensor(scale, dtype=torch.float64)
     if box is None:
-        box = (float(X[:, 0].min()), float(X[:, 0].max()), float((X[:, 1] ** 2).max()))
+        box = feature_box(fluxes)
     model = LocalMap(width, len(seeds), tuple(scale.tolist()), box, prandtl, eps)
     ys = Y.std(0)
     record = []

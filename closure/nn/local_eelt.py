@@ -29,7 +29,7 @@ from ..fv import FVNumerics, FVSolver
 from ..metrics import profile_errors
 from ..shock_ode import nsf_shock
 from .eelt import TubeExplorer, build_tubes, snapshots, train_table
-from .local import LocalMap, fit_local_map, gradient_pairs
+from .local import LocalMap, feature_box, fit_local_map, gradient_pairs
 
 #: the error a test problem counts with when the closure gives no solution for it (a real
 #: error can exceed it: the relative L2 error of a wrong profile is not bounded by 1)
@@ -89,8 +89,7 @@ class LocalTrainer:
         t0 = time.perf_counter()
         fluxes, grads = local_pairs(records, self.gas, self.prandtl)
         scale = tuple(fluxes.std(axis=0).tolist())
-        box = (float(fluxes[:, 0].min()), float(fluxes[:, 0].max()),
-               float((fluxes[:, 1] ** 2).max()))
+        box = feature_box(fluxes)
         model = LocalMap(self.width, self.members, scale, box, self.prandtl, self.eps)
         losses = []
         for m in range(self.members):
