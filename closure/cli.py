@@ -45,7 +45,8 @@ def build_parser():
                    choices=("auto", "rkl2", "ros2", "imex"),
                    help="the dissipative step of a tube: split RKL2 super-time-stepping, split "
                    "linearly implicit ROS2, or implicit in the IMEX step (R13); auto: IMEX "
-                   "for R13, ROS2 for NSF and the local closure, RKL2 for the learned R13")
+                   "for R13, ROS2 for NSF and the local closure, RKL2 for the learned R13 and "
+                   "the non-local closure")
     cli_eelt.add_parsers(sub)
     return ap
 

@@ -127,6 +127,9 @@ class FVSolver:
             system = SYSTEMS[system](gas, mu_ref, prandtl)
         self.system = system
         self.compiled = numerics.backend == "numba" and system.code is not None
+        if not self.compiled and system.code == kernels.NLNSF:
+            raise InputError(f"{system.name}: the non-local fluxes exist in the numba back "
+                             "end only (backend='numba')")
         if not self.compiled and system.code is not None and system.code >= kernels.GRAD13:
             raise InputError(f"{system.name}: its stiff productions need the IMEX scheme of "
                              "the numba back end (backend='numba')")
@@ -137,6 +140,9 @@ class FVSolver:
             raise InputError(f"{system.name}: dissipative_scheme {scheme!r} is unstable for "
                              "the learned R13 at Kn ~ 1 (its network's coefficients change "
                              "within the step); use 'rkl2'")
+        if scheme in ("ros2", "imex") and system.code == kernels.NLNSF:
+            raise InputError(f"{system.name}: dissipative_scheme {scheme!r} has no "
+                             "linearisation of the non-local fluxes; use 'rkl2'")
         if scheme == "imex" and system.code in (kernels.NSF, kernels.LNSF):
             raise InputError(f"{system.name}: dissipative_scheme 'imex' is for R13, whose "
                              "implicit stages are linear (linearised stages failed at large "
@@ -161,7 +167,7 @@ class FVSolver:
             up, down = self.states
             self._left = system.from_primitive([up.rho], [up.u], [up.T])[:, 0].copy()
             self._down = np.array([down.rho, down.u, down.T])
-        self._par, self._table = system.par, system.table
+        self._par, self._table = system.solver_par(self._bc), system.table
         self.t = 0.0
         self.steps = 0
         self.dissipative_stages = 0

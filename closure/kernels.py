@@ -3,7 +3,7 @@
 The systems are dispatched statically by an integer code (numba caches nothing that takes a
 function argument).  Conserved variables U have shape (nvar, n):
 
-    EULER, NSF, LNSF:
+    EULER, NSF, LNSF, NLNSF:
                     (rho, rho u, rho u^2/2 + c_v rho T)
     GRAD13, R13, LR13:
                     (rho, rho u, rho u^2 + 3p, rho u^2 + p + sigma, u(rho u^2 + 5p + 2 sigma) + 2q)
@@ -12,6 +12,9 @@ function argument).  Conserved variables U have shape (nvar, n):
 - LNSF (NSF with a learned local constitutive relation, `systems.local`): the largest
   diffusivity factor and the shape (nx, ny) of the tables of the inverse map and of its
   slopes (`local_fluxes`, `local_slope`), held in `table` (4 nx, ny);
+- NLNSF (NSF with non-local, gradient-enhanced fluxes, `systems.nonlocal_nsf`): w0, alpha,
+  beta of sigma_xx, then of q_x, the cap kn_max of the gain's Kn, then 1 on periodic domains
+  (`nonlocal_fluxes`);
 - LR13 (R13 with learned regularisation, `systems.lr13`): the bound and the packed weights
   of its network (`regularised`);
 - LR13F (R13 with fixed per-face factors, `systems.lr13.FrozenR13`): the n + 1 factors of
@@ -33,6 +36,7 @@ from numba import njit
 
 from boltzmann import boundary
 from boltzmann.boundary import outflow_state
+from boltzmann.gas import MFP_FACTOR
 
 
 def drop_stale_cache(module_file, *dependencies):
@@ -59,7 +63,7 @@ def drop_stale_cache(module_file, *dependencies):
 
 drop_stale_cache(__file__, boundary.__file__)
 
-EULER, NSF, LNSF, GRAD13, R13, LR13, LR13F = 0, 1, 2, 3, 4, 5, 6
+EULER, NSF, LNSF, NLNSF, GRAD13, R13, LR13, LR13F = 0, 1, 2, 3, 4, 5, 6, 7
 # no nnan/ninf: a NaN must survive to the domain check
 FAST = {"reassoc", "contract", "arcp"}
 NG = 2
@@ -177,6 +181,93 @@ def nsf_face(ul, tl, ur, tr, dx, par):
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
+def nonlocal_face(rl, ul, tl, rr, ur, tr, dx, par):
+    """NSF's sigma, q at a face times the gains 1 + beta Kn (Kn = lambda max(|u_x|/sqrt T,
+    |T_x|/T), the gradient Knudsen number, lambda the face's mean free path, capped at
+    kn_max), lambda and the capped Kn."""
+    sigma, q, th = nsf_face(ul, tl, ur, tr, dx, par)
+    lam = par[2] * th ** par[3] / (MFP_FACTOR * 0.5 * (rl + rr) * np.sqrt(th))
+    kn = min(lam * max(abs(ur - ul) / np.sqrt(th), abs(tr - tl) / th) / dx, par[11])
+    return sigma * (1.0 + par[7] * kn), q * (1.0 + par[10] * kn), lam, kn
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def screen(y, l2, m, dx, periodic, cp, z):
+    """Solve (1 - d/dx l2 d/dx) Y = y in place on m face values (spacing dx, l2 (m,) at the
+    faces): zero-flux ends, or with `periodic` the faces 0 and m - 1 are one face (cyclic,
+    Sherman-Morrison [Press et al., Numerical Recipes, sec. 2.7]).  cp, z: (m,) work."""
+    n = m - 1 if periodic else m
+    gamma = 0.0
+    if periodic:
+        e_wrap = 0.5 * (l2[n - 1] + l2[0]) / (dx * dx)
+        gamma = -(1.0 + 2.0 * e_wrap)  # any non-zero value; -b_0 keeps it well conditioned
+    for rhs in range(2 if periodic else 1):
+        # pass 0 solves for y (in place), pass 1 for the Sherman-Morrison vector (in z)
+        prev = 0.0
+        for i in range(n):
+            e_lo = 0.5 * (l2[i - 1] + l2[i]) / (dx * dx) if i > 0 else 0.0
+            e_hi = 0.5 * (l2[i] + l2[i + 1]) / (dx * dx) if i < n - 1 else 0.0
+            if periodic and i == 0:
+                e_lo = e_wrap
+            if periodic and i == n - 1:
+                e_hi = e_wrap
+            b = 1.0 + e_lo + e_hi
+            if periodic and i == 0:
+                b -= gamma
+            if periodic and i == n - 1:
+                b -= e_wrap * e_wrap / gamma
+            r = y[i] if rhs == 0 else (gamma if i == 0 else (-e_wrap if i == n - 1 else 0.0))
+            a = -e_lo if i > 0 else 0.0
+            den = b - a * prev
+            cp[i] = -e_hi / den if i < n - 1 else 0.0
+            val = (r - a * (y[i - 1] if rhs == 0 else z[i - 1]) if i > 0 else r) / den
+            if rhs == 0:
+                y[i] = val
+            else:
+                z[i] = val
+            prev = cp[i]
+        for i in range(n - 2, -1, -1):
+            if rhs == 0:
+                y[i] -= cp[i] * y[i + 1]
+            else:
+                z[i] -= cp[i] * z[i + 1]
+    if periodic:
+        fact = (y[0] - e_wrap * y[n - 1] / gamma) / (1.0 + z[0] - e_wrap * z[n - 1] / gamma)
+        for i in range(n):
+            y[i] -= fact * z[i]
+        y[n] = y[0]
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def nonlocal_fluxes(W, m, dx, par, F):
+    """NLNSF's dissipative flux at the m faces of W's cells (rows u, T, rho; face f between
+    cells f + 1 and f + 2), added to F: g = w0 G + (1 - w0) (1 - d/dx l2 d/dx)^-1 G for sigma
+    and q, G the gain-enhanced NSF flux (`nonlocal_face`), l2 = (alpha lambda)^2."""
+    G = np.empty((2, m))
+    out = np.empty((2, m))
+    lam = np.empty(m)
+    l2 = np.empty(m)
+    cp = np.empty(m)
+    z = np.empty(m)
+    for f in range(m):
+        c = f + 1
+        G[0, f], G[1, f], lam[f], _ = nonlocal_face(W[2, c], W[0, c], W[1, c], W[2, c + 1],
+                                                    W[0, c + 1], W[1, c + 1], dx, par)
+    for k in range(2):
+        w0, alpha = par[5 + 3 * k], par[6 + 3 * k]
+        for f in range(m):
+            out[k, f] = w0 * G[k, f]
+            l2[f] = (alpha * lam[f]) ** 2
+        if w0 < 1.0:
+            screen(G[k], l2, m, dx, par[12] > 0.0, cp, z)
+            for f in range(m):
+                out[k, f] += (1.0 - w0) * G[k, f]
+    for f in range(m):
+        F[1, f] += out[0, f]
+        F[2, f] += 0.5 * (W[0, f + 1] + W[0, f + 2]) * out[0, f] + out[1, f]
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
 def dissipative_flux(code, Ug, dx, par, F, W, table, slopes=None):
     """Add the dissipative flux at the n + 1 faces of the interior of Ug to F (nvar, n + 1);
     face f lies between Ug cells f + 1 and f + 2.  W (7, n + 2 NG) is work space.
@@ -189,12 +280,15 @@ def dissipative_flux(code, Ug, dx, par, F, W, table, slopes=None):
     R13, LR13F's factors, LR13's from `regularised`)."""
     ng = Ug.shape[1]
     mu_ref, omega, cv = par[2], par[3], par[1]
-    if code == NSF or code == LNSF:
+    if code == NSF or code == LNSF or code == NLNSF:
         for c in range(ng):
             rho, u, T = primitive(code, Ug, c, cv)
             W[0, c] = u
             W[1, c] = T
             W[2, c] = rho
+        if code == NLNSF:
+            nonlocal_fluxes(W, ng - 2 * NG + 1, dx, par, F)
+            return
         for f in range(ng - 2 * NG + 1):
             c = f + 1
             ul, tl, ur, tr = W[0, c], W[1, c], W[0, c + 1], W[1, c + 1]
@@ -519,6 +613,8 @@ def diffusivity_coefficient(code, par):
         return max(4.0 / 3.0, par[0] / par[4])
     if code == LNSF:
         return max(4.0 / 3.0, par[0] / par[4]) * par[5]
+    if code == NLNSF:  # times the gain, in stepping.dissipative_dt
+        return max(4.0 / 3.0, par[0] / par[4])
     if code == R13:
         return 4.0
     if code == LR13:

@@ -3,9 +3,9 @@ discretisation of `closure.kernels`: the CFL and diffusion bounds, the explicit 
 ARS(2,2,2) with implicit productions for the Grad family), and for the dissipative fluxes of
 time-accurate runs either a Strang split with explicit super-time-stepping (RKL2, any
 dissipative system) or a linearly implicit Rosenbrock-W step (ROS2, every dissipative system
-but the learned R13), whose cost does not grow with the step's diffusion number, or, for
-R13, no split: an IMEX step with the regularising fluxes and the productions implicit
-(`imex_step`).  In all three, dt follows the CFL number alone.
+but the learned R13 and the non-local NSF), whose cost does not grow with the step's
+diffusion number, or, for R13, no split: an IMEX step with the regularising fluxes and the
+productions implicit (`imex_step`).  In all three, dt follows the CFL number alone.
 """
 
 import numpy as np
@@ -19,6 +19,7 @@ from .kernels import (
     GRAD13,
     LNSF,
     NG,
+    NLNSF,
     NSF,
     OUTFLOW,
     PERIODIC,
@@ -30,6 +31,7 @@ from .kernels import (
     fill_ghosts,
     local_fluxes_derivatives,
     local_slope,
+    nonlocal_face,
     nsf_face,
     primitive,
     production,
@@ -97,7 +99,8 @@ def hyperbolic_dt(code, U, dx, cfl, par, table):
 def dissipative_dt(code, U, dx, par, table):
     """Forward-Euler bound dx^2 / (2 D) of the dissipative operator (inf if there is none).
     LNSF: D at each face from the local slope of the learned map (`local_slope`) at the
-    face's NSF-normalised gradients, not from the table's largest."""
+    face's NSF-normalised gradients, not from the table's largest; NLNSF: NSF's D times the
+    face's gain bound."""
     kd = diffusivity_coefficient(code, par)
     dt = np.inf
     if code == LNSF:
@@ -110,6 +113,16 @@ def dissipative_dt(code, U, dx, par, table):
             pf = 0.5 * (rl + rr) * th
             slope = local_slope(sigma / pf, q / (pf * np.sqrt(th)), table, nx, ny)
             dt = min(dt, dx * dx * min(rl, rr) / (2.0 * kd * slope * par[2]
+                                                   * max(tl, tr) ** par[3]))
+    elif code == NLNSF:
+        # the flux's slope in its own gradient is at most 1 + 2 beta Kn (one more beta Kn
+        # for the other gradient's share of Kn); screening is a contraction
+        beta = max(par[7], par[10])
+        for j in range(U.shape[1] - 1):
+            rl, ul, tl = primitive(code, U, j, par[1])
+            rr, ur, tr = primitive(code, U, j + 1, par[1])
+            kn = nonlocal_face(rl, ul, tl, rr, ur, tr, dx, par)[3]
+            dt = min(dt, dx * dx * min(rl, rr) / (2.0 * kd * (1.0 + 3.0 * beta * kn) * par[2]
                                                    * max(tl, tr) ** par[3]))
     elif kd > 0.0:
         for j in range(U.shape[1]):

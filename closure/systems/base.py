@@ -39,6 +39,11 @@ class MomentSystem:
         g = self.gas
         return np.array([g.gamma, g.cv, self.mu_ref, g.omega, self.prandtl])
 
+    def solver_par(self, bc):
+        """The kernels' par on a domain with boundary code bc (`kernels.OUTFLOW`, ...);
+        only a system with a non-local flux depends on it."""
+        return self.par
+
     @property
     def table(self):
         """Wave-speed table of the kernels (only the Grad family has one)."""

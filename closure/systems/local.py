@@ -25,7 +25,7 @@ import numpy as np
 from boltzmann.errors import InputError
 
 from .. import kernels
-from .nsf import NSF
+from .nsf import NSF, KernelFluxes
 
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "local.pt"
 
@@ -48,7 +48,7 @@ class EnvelopeWarning(UserWarning):
     """The solution reached fluxes outside the box the local map was trained on."""
 
 
-class LocalNSF(NSF):
+class LocalNSF(KernelFluxes, NSF):
     """net: a LocalMap, the path of its model file, or None for the shipped default
     (`closure/models/local.pt`: experiments/learned_closure/local_closure.py, then
     local_closure_adjoint.py).
@@ -89,29 +89,6 @@ class LocalNSF(NSF):
     @property
     def table(self):
         return self._table
-
-    def face_flux(self, U, dx):
-        """The kernel's dissipative flux (0, sigma_xx, u sigma_xx + q_x) at the n - 1 faces
-        between the n cells of U."""
-        Ug = np.concatenate([U[:, :1], U, U[:, -1:]], axis=1)  # the kernel skips one per side
-        F = np.zeros((3, U.shape[1] - 1))
-        kernels.dissipative_flux(self.code, Ug, dx, self.par, F, np.empty((7, Ug.shape[1])),
-                                 self._table)
-        return F
-
-    def face_fluxes(self, U, dx):
-        """sigma_xx and q_x at the n - 1 faces between the n cells of U."""
-        F = self.face_flux(U, dx)
-        u = U[1] / U[0]
-        return F[1], F[2] - 0.5 * (u[1:] + u[:-1]) * F[1]
-
-    def diagnostics(self, U, dx):
-        out = super(NSF, self).diagnostics(U, dx)
-        sigma, q = self.face_fluxes(U, dx)
-        pad = lambda a: np.concatenate([a[:1], 0.5 * (a[1:] + a[:-1]), a[-1:]])  # noqa: E731
-        out["sigma_xx"] = pad(sigma)
-        out["q_x"] = pad(q)
-        return out
 
     def envelope_distance(self, U, dx):
         """Largest distance of the cells' (sigma/p, |q_x|/(p sqrt T)) outside the range of

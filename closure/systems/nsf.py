@@ -32,3 +32,32 @@ class NSF(Euler):
         out["sigma_xx"] = pad(sigma)
         out["q_x"] = pad(q)
         return out
+
+
+class KernelFluxes:
+    """Face fluxes and diagnostics from the numba kernel (`kernels.dissipative_flux`), for
+    NSF-family systems whose fluxes exist only there (the learned local and the non-local
+    closures)."""
+
+    def face_flux(self, U, dx):
+        """The kernel's dissipative flux (0, sigma_xx, u sigma_xx + q_x) at the n - 1 faces
+        between the n cells of U."""
+        Ug = np.concatenate([U[:, :1], U, U[:, -1:]], axis=1)  # the kernel skips one per side
+        F = np.zeros((3, U.shape[1] - 1))
+        kernels.dissipative_flux(self.code, Ug, dx, self.par, F, np.empty((7, Ug.shape[1])),
+                                 self.table)
+        return F
+
+    def face_fluxes(self, U, dx):
+        """sigma_xx and q_x at the n - 1 faces between the n cells of U."""
+        F = self.face_flux(U, dx)
+        u = U[1] / U[0]
+        return F[1], F[2] - 0.5 * (u[1:] + u[:-1]) * F[1]
+
+    def diagnostics(self, U, dx):
+        out = super(NSF, self).diagnostics(U, dx)
+        sigma, q = self.face_fluxes(U, dx)
+        pad = lambda a: np.concatenate([a[:1], 0.5 * (a[1:] + a[:-1]), a[-1:]])  # noqa: E731
+        out["sigma_xx"] = pad(sigma)
+        out["q_x"] = pad(q)
+        return out

@@ -38,7 +38,8 @@ SYSTEM_STYLE = {"euler": (":", "tab:gray", "Euler"), "nsf": ("-", "black", "NSF"
                 "grad13": ("-.", "tab:purple", "Grad 13"), "r13": ("--", "tab:orange", "R13"),
                 "learned": ("-", "tab:green", "learned"),
                 "lr13": ("-", "tab:olive", "R13, learned regularisation"),
-                "local": ("-", "tab:cyan", "NSF, learned local closure")}
+                "local": ("-", "tab:cyan", "NSF, learned local closure"),
+                "nonlocal": ("-", "tab:brown", "NSF, fitted non-local closure")}
 PANELS = (("rho", r"$\rho/\rho_1$"), ("T", r"$T/T_1$"),
           ("sigma_xx", r"$\sigma_{xx}/(\rho_1 R T_1)$"),
           ("q_x", r"$q_x/(\rho_1 (R T_1)^{3/2})$"))

@@ -1,0 +1,198 @@
+"""The non-local closure (closure.systems.nonlocal_nsf): the kernel against the NumPy
+reference, the screening solve against dense algebra, the NSF limits, conservation,
+symmetries, the model file and its refusals, and the a-priori fit."""
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+import boltzmann as bz
+from boltzmann.errors import InputError
+from closure import kernels
+from closure.fv import FVNumerics, FVSolver
+from closure.systems import NSF, SYSTEMS
+from closure.systems.local import EnvelopeWarning
+from closure.systems.nonlocal_nsf import (
+    DEFAULT_MODEL,
+    NonlocalNSF,
+    NonlocalParams,
+    apriori_fluxes,
+    fit_nonlocal,
+    gradient_knudsen,
+    screen_numpy,
+)
+
+GAS = bz.Gas(omega=0.5)
+PARAMS = NonlocalParams(0.25, 1.8, 1.7, 0.2, 2.5, 4.7)
+
+
+def _profile(n=50, dx=0.1, seed=0):
+    rng = np.random.default_rng(seed)
+    x = np.arange(n) * dx
+    return x, 1.0 + 0.3 * rng.random(n), rng.normal(size=n), 1.0 + rng.random(n)
+
+
+def test_kernel_equals_the_numpy_reference_and_nsf_limit():
+    mu_ref = GAS.mu_ref(1.0)
+    x, rho, u, T = _profile()
+    kn = gradient_knudsen(x, rho, u, T, GAS, mu_ref)
+    capped = replace(PARAMS, kn_max=float(np.median(kn)))  # the cap binds at half the faces
+    for params in (PARAMS, capped):
+        system = NonlocalNSF(GAS, mu_ref, params=params)
+        sigma, q = system.face_fluxes(system.from_primitive(rho, u, T), 0.1)
+        _, s_ref, q_ref = apriori_fluxes(x, rho, u, T, params, GAS, mu_ref)
+        assert np.allclose(sigma, s_ref, rtol=1e-12, atol=1e-14 * np.abs(s_ref).max())
+        assert np.allclose(q, q_ref, rtol=1e-12, atol=1e-14 * np.abs(q_ref).max())
+    assert not np.allclose(apriori_fluxes(x, rho, u, T, PARAMS, GAS, mu_ref)[2], q_ref)
+    # w0 = 1 and beta = 0: NSF to round-off
+    local = NonlocalNSF(GAS, mu_ref, params=NonlocalParams(1.0, 2.0, 0.0, 1.0, 3.0, 0.0))
+    U = local.from_primitive(rho, u, T)
+    assert np.allclose(local.face_flux(U, 0.1), NSF(GAS, mu_ref).face_flux(U, 0.1),
+                       rtol=1e-13, atol=1e-15)
+    assert not np.allclose(sigma, NSF(GAS, mu_ref).face_flux(U, 0.1)[1], rtol=1e-2)
+
+
+def test_screening_solve_against_dense_algebra():
+    rng = np.random.default_rng(1)
+    m, dx = 13, 0.3
+    y, l2 = rng.normal(size=m), rng.random(m) + 0.1
+    # zero-flux ends
+    A = np.eye(m)
+    for i in range(m - 1):
+        e = 0.5 * (l2[i] + l2[i + 1]) / dx**2
+        A[i, i] += e
+        A[i + 1, i + 1] += e
+        A[i, i + 1] -= e
+        A[i + 1, i] -= e
+    out = y.copy()
+    kernels.screen(out, l2, m, dx, False, np.empty(m), np.empty(m))
+    assert np.allclose(out, np.linalg.solve(A, y), rtol=1e-13, atol=1e-14)
+    assert np.allclose(screen_numpy(y, l2, dx), np.linalg.solve(A, y), rtol=1e-12)
+    # periodic: faces 0 and m - 1 are one face
+    y[-1], l2[-1] = y[0], l2[0]
+    n = m - 1
+    A = np.eye(n)
+    for i in range(n):
+        j = (i + 1) % n
+        e = 0.5 * (l2[i] + l2[j]) / dx**2
+        A[i, i] += e
+        A[j, j] += e
+        A[i, j] -= e
+        A[j, i] -= e
+    out = y.copy()
+    kernels.screen(out, l2, m, dx, True, np.empty(m), np.empty(m))
+    assert np.allclose(out[:n], np.linalg.solve(A, y[:n]), rtol=1e-13, atol=1e-14)
+    assert out[-1] == out[0]
+    # unit weight: the screened flux keeps the sum (zero-flux ends)
+    out = y.copy()
+    kernels.screen(out, l2, m, dx, False, np.empty(m), np.empty(m))
+    assert abs(out.sum() - y.sum()) < 1e-12 * np.abs(y).sum()
+
+
+def test_continuum_limit_is_nsf():
+    """As Kn -> 0 on a fixed smooth profile the closure tends to NSF, at first order."""
+    x = np.linspace(0.0, 1.0, 201)
+    rho, u, T = 1.0 + 0.2 * np.sin(2 * np.pi * x), 0.3 * np.cos(2 * np.pi * x), \
+        1.0 + 0.3 * np.sin(2 * np.pi * x + 1.0)
+    gaps = []
+    for kn in (1e-2, 1e-3):
+        mu_ref = GAS.mu_ref(kn)
+        _, s, q = apriori_fluxes(x, rho, u, T, PARAMS, GAS, mu_ref)
+        _, s0, q0 = apriori_fluxes(x, rho, u, T, NonlocalParams(), GAS, mu_ref)
+        gaps.append(max(np.abs(s - s0).max() / np.abs(s0).max(),
+                        np.abs(q - q0).max() / np.abs(q0).max()))
+    assert gaps[0] < 0.3
+    assert gaps[1] < gaps[0] / 7  # first order in Kn (ratio 10 ideally)
+
+
+def _solver(problem, nx=64, **kw):
+    system = NonlocalNSF(GAS, GAS.mu_ref(problem.mfp_ref), params=PARAMS)
+    return FVSolver(problem, GAS, system, FVNumerics(nx=nx, **kw))
+
+
+def test_periodic_conservation_reflection_and_galilean_invariance():
+    wave = bz.PeriodicWave(kn=0.3, amplitude=0.3, u0=0.4)
+    solver = _solver(wave)
+    U0 = solver.U.sum(1).copy()
+    solver.advance(max_steps=60)
+    assert np.allclose(solver.U.sum(1), U0, rtol=1e-13, atol=1e-13)
+    assert solver._par[-1] == 1.0  # the cyclic screening on the periodic domain
+
+    tube = bz.ShockTube.sod(kn=0.05, t_end=0.05)
+    right = _solver(tube, 100)
+    right.run_until(tube.t_end)
+    mirror = bz.ShockTube(left=tube.right, right=tube.left, t_end=tube.t_end, kn=tube.kn)
+    left = _solver(mirror, 100)
+    left.run_until(tube.t_end)
+    rho, u, T = right.system.primitive(right.U)
+    rho2, u2, T2 = left.system.primitive(left.U)
+    assert np.allclose(rho2[::-1], rho, rtol=1e-12)
+    assert np.allclose(-u2[::-1], u, atol=1e-12)
+    assert np.allclose(T2[::-1], T, rtol=1e-12)
+
+    system = right.system
+    _, rho, u, T = _profile(40, 0.02, seed=4)
+    sigma, q = system.face_fluxes(system.from_primitive(rho, u, T), 0.02)
+    sigma2, q2 = system.face_fluxes(system.from_primitive(rho, u + 2.7, T), 0.02)
+    assert np.allclose(sigma2, sigma, rtol=1e-12, atol=1e-14 * np.abs(sigma).max())
+    assert np.allclose(q2, q, rtol=1e-12, atol=1e-12 * np.abs(q).max())
+
+
+def test_model_file_round_trip_and_refusals(tmp_path):
+    path = tmp_path / "m.json"
+    PARAMS.save(path, omega=0.5, prandtl=2.0 / 3.0)
+    back, meta = NonlocalParams.load(path)
+    assert back == PARAMS and meta["omega"] == 0.5
+    assert NonlocalNSF(GAS, 1.0, params=path).params == PARAMS
+    with pytest.warns(UserWarning, match="omega"):
+        NonlocalNSF(bz.Gas(omega=1.0), 1.0, params=path)
+    with pytest.raises(InputError, match="Pr"):
+        NonlocalNSF(GAS, 1.0, prandtl=1.0, params=path)
+    bad = tmp_path / "bad.json"
+    bad.write_text(path.read_text()[:40])
+    with pytest.raises(InputError, match="not a readable"):
+        NonlocalParams.load(bad)
+    bad.write_text(json.dumps({"format": "other/1", "params": {}}))
+    with pytest.raises(InputError, match="format"):
+        NonlocalParams.load(bad)
+    bad.write_text(json.dumps({"format": "closure.nonlocal/1", "params": {"w0_q": 1.0}}))
+    with pytest.raises(InputError, match="parameters"):
+        NonlocalParams.load(bad)
+    with pytest.raises(InputError, match="w0_q"):
+        NonlocalParams(w0_q=1.5)
+    with pytest.raises(InputError, match="beta_sigma"):
+        NonlocalParams(beta_sigma=-1.0)
+    tube = bz.ShockTube.sod(kn=0.05, t_end=0.01)
+    with pytest.warns(EnvelopeWarning, match="gradient Knudsen number"):
+        FVSolver(tube, GAS, NonlocalNSF(GAS, GAS.mu_ref(tube.mfp_ref), params=replace(
+            PARAMS, kn_max=0.01)), FVNumerics(nx=50)).run()
+    for kw, match in (({"backend": "numpy"}, "numba"), ({"dissipative_scheme": "ros2"}, "rkl2"),
+                      ({"dissipative_scheme": "imex"}, "rkl2")):
+        with pytest.raises(InputError, match=match):
+            _solver(tube, **kw)
+
+
+def test_shipped_model_is_registered_and_loads():
+    assert SYSTEMS["nonlocal"] is NonlocalNSF
+    params, meta = NonlocalParams.load(DEFAULT_MODEL)
+    assert meta["omega"] == 0.5 and 5.5 in meta["held_out"]
+    assert params.beta_q > 0.0 and params.w0_q < 1.0
+    sol = FVSolver(bz.ShockTube.sod(kn=0.01, t_end=0.02), GAS, "nonlocal",
+                   FVNumerics(nx=50)).run()
+    assert sol.info["dissipative_scheme"] == "rkl2" and np.all(np.isfinite(sol["q_x"]))
+
+
+def test_fit_lowers_the_apriori_error_of_a_kinetic_shock():
+    kin = bz.KineticSolver(bz.NormalShock(mach=3.0), GAS, "shakhov",
+                           bz.Numerics(dx=0.125, cfl=0.9)).run()
+    params, losses = fit_nonlocal([kin], GAS, GAS.mu_ref(1.0), window=15.0)
+    _, s, q = apriori_fluxes(kin.x, kin["rho"], kin["u"], kin["T"], NonlocalParams(), GAS,
+                             GAS.mu_ref(1.0))
+    keep = np.abs(0.5 * (kin.x[1:] + kin.x[:-1])) < 15.0
+    nsf = {}
+    for name, model in (("sigma_xx", s), ("q_x", q)):
+        ref = 0.5 * (kin[name][1:] + kin[name][:-1])
+        nsf[name] = np.sum((model - ref)[keep] ** 2) / np.sum(ref[keep] ** 2)
+        assert losses[name] < nsf[name] / 3, (name, losses, nsf)
