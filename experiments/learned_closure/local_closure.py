@@ -121,13 +121,15 @@ def member(model, k):
     return one
 
 
-def plot_profiles(sol, profiles, title, path):
-    """rho, T, sigma_xx, q_x of the kinetic `sol` and of `profiles` {label: profile}."""
+def plot_profiles(sol, profiles, title, path, styles=None):
+    """rho, T, sigma_xx, q_x of the kinetic `sol` and of `profiles` {label: profile with
+    "x"}; styles {label: line style} (default solid)."""
+    styles = styles or {}
     fig, axes = plt.subplots(1, 4, figsize=(16, 3.8))
     for ax, k in zip(axes, NAMES):
         ax.plot(sol.x, sol[k], "k-", lw=2.5, alpha=0.4, label="Shakhov (kinetic)")
         for label, prof in profiles.items():
-            ax.plot(prof["x"], prof[k], label=label)
+            ax.plot(prof["x"], prof[k], styles.get(label, "-"), label=label)
         ax.set_xlim(-15, 10)
         ax.set_xlabel(r"$x/\lambda_1$")
         ax.set_title(k)

@@ -16,19 +16,15 @@ import time
 import warnings
 from pathlib import Path
 
-import matplotlib
+from local_closure import GAS, PRANDTL, kinetic, plot_profiles
+from lr13 import load_data, tube_table
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from local_closure import GAS, PRANDTL, kinetic  # noqa: E402
-from lr13 import load_data, tube_table  # noqa: E402
-
-import boltzmann as bz  # noqa: E402
-from closure.fv import FVNumerics, FVSolver  # noqa: E402
-from closure.metrics import NAMES, error_table, profile_errors  # noqa: E402
-from closure.nn.local import LocalMap  # noqa: E402
-from closure.shock_ode import nsf_shock  # noqa: E402
-from closure.systems.local import DEFAULT_MODEL, LocalNSF  # noqa: E402
+import boltzmann as bz
+from closure.fv import FVNumerics, FVSolver
+from closure.metrics import NAMES, error_table, profile_errors
+from closure.nn.local import LocalMap
+from closure.shock_ode import nsf_shock
+from closure.systems.local import DEFAULT_MODEL, LocalNSF
 
 HERE = Path(__file__).resolve().parent
 MODELS = ("nsf", "r13", "local")
@@ -86,19 +82,10 @@ def main(argv=None):
               "seconds, once per model and run)."]
     (args.out / "local_closure_fv.md").write_text("\n".join(lines) + "\n")
 
-    fig, axes = plt.subplots(1, 4, figsize=(16, 3.8))
-    for ax, k in zip(axes, NAMES):
-        ax.plot(kin.x, kin[k], "k-", lw=2.5, alpha=0.4, label="Shakhov (kinetic)")
-        for name, sol in profiles.items():
-            ax.plot(sol.x, sol[k], label=f"{name} (FV)")
-        ax.plot(ode["x"], ode[k], ":", label="local (shock ODE)")
-        ax.set_xlim(-15, 10)
-        ax.set_xlabel(r"$x/\lambda_1$")
-        ax.set_title(k)
-    axes[0].legend(fontsize=7)
-    fig.suptitle("Mach 5.5 shock (held out): the local learned closure marched in time")
-    fig.tight_layout()
-    fig.savefig(args.out / "local_closure_fv.png", dpi=150)
+    curves = {f"{name} (FV)": {"x": sol.x, **sol.moments} for name, sol in profiles.items()}
+    curves["local (shock ODE)"] = ode
+    plot_profiles(kin, curves, "Mach 5.5 shock (held out): the local learned closure marched "
+                  "in time", args.out / "local_closure_fv.png", {"local (shock ODE)": ":"})
     print(f"wrote {args.out}/local_closure_fv.*")
 
 

@@ -18,26 +18,23 @@ import time
 import warnings
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from local_closure import (  # noqa: E402
+from local_closure import (
     GAS,
     HELD_OUT,
     PRANDTL,
     TRAIN,
     WINDOW_ERR,
     WINDOW_FIT,
-    kinetic,  # noqa: E402
+    kinetic,
+    plot_profiles,
 )
-from lr13 import load_data, tube_table  # noqa: E402
+from lr13 import load_data, tube_table
 
-import boltzmann as bz  # noqa: E402
-from boltzmann.io import atomic_h5, write_dataset  # noqa: E402
-from closure.fv import FVNumerics, FVSolver  # noqa: E402
-from closure.metrics import NAMES, profile_errors, rel_l2  # noqa: E402
-from closure.systems.nonlocal_nsf import (  # noqa: E402
+import boltzmann as bz
+from boltzmann.io import atomic_h5, write_dataset
+from closure.fv import FVNumerics, FVSolver
+from closure.metrics import NAMES, profile_errors, rel_l2
+from closure.systems.nonlocal_nsf import (
     NonlocalNSF,
     NonlocalParams,
     apriori_fluxes,
@@ -147,19 +144,10 @@ def main(argv=None):
                 if name == "nonlocal" else name)
     (args.out / "nonlocal_closure.md").write_text("\n".join(lines) + "\n")
 
-    fig, axes = plt.subplots(1, 4, figsize=(16, 3.8))
-    for ax, k in zip(axes, NAMES):
-        ax.plot(kin[5.5].x, kin[5.5][k], "k-", lw=2.5, alpha=0.4, label="Shakhov (kinetic)")
-        for name in models:
-            sol = profiles[(5.5, name)]
-            ax.plot(sol.x, sol[k], label=name)
-        ax.set_xlim(-15, 10)
-        ax.set_xlabel(r"$x/\lambda_1$")
-        ax.set_title(k)
-    axes[0].legend(fontsize=8)
-    fig.suptitle("Mach 5.5 shock (held out): the non-local closure, fitted on other Mach numbers")
-    fig.tight_layout()
-    fig.savefig(args.out / "nonlocal_closure.png", dpi=150)
+    plot_profiles(kin[5.5], {n: {"x": profiles[(5.5, n)].x, **profiles[(5.5, n)].moments}
+                             for n in models},
+                  "Mach 5.5 shock (held out): the non-local closure, fitted on other Mach "
+                  "numbers", args.out / "nonlocal_closure.png")
     print(f"wrote {args.out}/nonlocal_closure.*")
 
 

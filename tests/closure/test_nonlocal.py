@@ -23,6 +23,7 @@ from closure.systems.nonlocal_nsf import (
     gradient_knudsen,
     screen_numpy,
 )
+from tests.conftest import assert_mirrored_tube
 
 GAS = bz.Gas(omega=0.5)
 PARAMS = NonlocalParams(0.25, 1.8, 1.7, 0.2, 2.5, 4.7)
@@ -120,17 +121,8 @@ def test_periodic_conservation_reflection_and_galilean_invariance():
     assert np.allclose(solver.U.sum(1), U0, rtol=1e-13, atol=1e-13)
     assert solver._par[-1] == 1.0  # the cyclic screening on the periodic domain
 
-    tube = bz.ShockTube.sod(kn=0.05, t_end=0.05)
-    right = _solver(tube, 100)
-    right.run_until(tube.t_end)
-    mirror = bz.ShockTube(left=tube.right, right=tube.left, t_end=tube.t_end, kn=tube.kn)
-    left = _solver(mirror, 100)
-    left.run_until(tube.t_end)
-    rho, u, T = right.system.primitive(right.U)
-    rho2, u2, T2 = left.system.primitive(left.U)
-    assert np.allclose(rho2[::-1], rho, rtol=1e-12)
-    assert np.allclose(-u2[::-1], u, atol=1e-12)
-    assert np.allclose(T2[::-1], T, rtol=1e-12)
+    right = assert_mirrored_tube(lambda p: _solver(p, 100),
+                                 bz.ShockTube.sod(kn=0.05, t_end=0.05))
 
     system = right.system
     _, rho, u, T = _profile(40, 0.02, seed=4)
