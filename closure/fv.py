@@ -34,6 +34,7 @@ from boltzmann.stepping import SSPRK2
 
 from . import kernels, stepping
 from .systems import SYSTEMS, MomentSystem
+from .systems.nsf import KernelFluxes
 
 NG = kernels.NG
 BACKENDS = ("numba", "numpy")
@@ -334,7 +335,10 @@ class FVSolver:
         if self.compiled and self.system.diffusivity(self.U) is not None:
             info.setdefault("dissipative_stages", self.dissipative_stages)
             info.setdefault("retaken_steps", self.retaken_steps)
-        m = self.system.diagnostics(self.U, self.dx)
+        if isinstance(self.system, KernelFluxes):  # the fluxes the solver integrates
+            m = self.system.diagnostics(self.U, self.dx, self.ghosted(), self._par)
+        else:
+            m = self.system.diagnostics(self.U, self.dx)
         x = self.x.copy()
         if self.problem.boundary == "shock" and "method" not in info:
             up, down = self.states

@@ -192,50 +192,54 @@ def nonlocal_face(rl, ul, tl, rr, ur, tr, dx, par):
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
-def screen(y, l2, m, dx, periodic, cp, z):
+def _thomas_inplace(lo, di, up, r, n, cp):
+    """Solve the tridiagonal system (lo, di, up) x = r of the first n rows, x into r."""
+    den = di[0]
+    r[0] /= den
+    for i in range(1, n):
+        cp[i] = up[i - 1] / den
+        den = di[i] - lo[i] * cp[i]
+        r[i] = (r[i] - lo[i] * r[i - 1]) / den
+    for i in range(n - 2, -1, -1):
+        r[i] -= cp[i + 1] * r[i + 1]
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def screen(y, l2, m, dx, periodic, work):
     """Solve (1 - d/dx l2 d/dx) Y = y in place on m face values (spacing dx, l2 (m,) at the
-    faces): zero-flux ends, or with `periodic` the faces 0 and m - 1 are one face (cyclic,
-    Sherman-Morrison [Press et al., Numerical Recipes, sec. 2.7]).  cp, z: (m,) work."""
+    faces).  Open domains: Y = y at the end faces (the boundary faces carry the local flux,
+    as NSF's do).  Periodic: faces 0 and m - 1 are one face (cyclic, Sherman-Morrison
+    [Press et al., Numerical Recipes, sec. 2.7]).  work: (5, m)."""
+    lo, di, up, cp, z = work[0], work[1], work[2], work[3], work[4]
     n = m - 1 if periodic else m
-    gamma = 0.0
-    if periodic:
-        e_wrap = 0.5 * (l2[n - 1] + l2[0]) / (dx * dx)
-        gamma = -(1.0 + 2.0 * e_wrap)  # any non-zero value; -b_0 keeps it well conditioned
-    for rhs in range(2 if periodic else 1):
-        # pass 0 solves for y (in place), pass 1 for the Sherman-Morrison vector (in z)
-        prev = 0.0
-        for i in range(n):
-            e_lo = 0.5 * (l2[i - 1] + l2[i]) / (dx * dx) if i > 0 else 0.0
-            e_hi = 0.5 * (l2[i] + l2[i + 1]) / (dx * dx) if i < n - 1 else 0.0
-            if periodic and i == 0:
-                e_lo = e_wrap
-            if periodic and i == n - 1:
-                e_hi = e_wrap
-            b = 1.0 + e_lo + e_hi
-            if periodic and i == 0:
-                b -= gamma
-            if periodic and i == n - 1:
-                b -= e_wrap * e_wrap / gamma
-            r = y[i] if rhs == 0 else (gamma if i == 0 else (-e_wrap if i == n - 1 else 0.0))
-            a = -e_lo if i > 0 else 0.0
-            den = b - a * prev
-            cp[i] = -e_hi / den if i < n - 1 else 0.0
-            val = (r - a * (y[i - 1] if rhs == 0 else z[i - 1]) if i > 0 else r) / den
-            if rhs == 0:
-                y[i] = val
-            else:
-                z[i] = val
-            prev = cp[i]
-        for i in range(n - 2, -1, -1):
-            if rhs == 0:
-                y[i] -= cp[i] * y[i + 1]
-            else:
-                z[i] -= cp[i] * z[i + 1]
-    if periodic:
-        fact = (y[0] - e_wrap * y[n - 1] / gamma) / (1.0 + z[0] - e_wrap * z[n - 1] / gamma)
-        for i in range(n):
-            y[i] -= fact * z[i]
-        y[n] = y[0]
+    h2 = 1.0 / (dx * dx)
+    for i in range(n):
+        e_lo = 0.5 * (l2[i - 1] + l2[i]) * h2 if i > 0 else 0.5 * (l2[n - 1] + l2[0]) * h2
+        e_hi = 0.5 * (l2[i] + l2[i + 1]) * h2 if i < n - 1 else 0.5 * (l2[n - 1] + l2[0]) * h2
+        lo[i] = -e_lo
+        up[i] = -e_hi
+        di[i] = 1.0 + e_lo + e_hi
+    if not periodic:
+        for i in (0, m - 1):
+            lo[i] = 0.0
+            up[i] = 0.0
+            di[i] = 1.0
+        _thomas_inplace(lo, di, up, y, n, cp)
+        return
+    beta, alpha = lo[0], up[n - 1]  # the corner couplings (row 0, col n-1) and (n-1, 0)
+    gamma = -di[0]
+    di[0] -= gamma
+    di[n - 1] -= alpha * beta / gamma
+    _thomas_inplace(lo, di, up, y, n, cp)
+    for i in range(n):
+        z[i] = 0.0
+    z[0] = gamma
+    z[n - 1] = alpha
+    _thomas_inplace(lo, di, up, z, n, cp)
+    fact = (y[0] + beta * y[n - 1] / gamma) / (1.0 + z[0] + beta * z[n - 1] / gamma)
+    for i in range(n):
+        y[i] -= fact * z[i]
+    y[n] = y[0]
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
@@ -247,8 +251,7 @@ def nonlocal_fluxes(W, m, dx, par, F):
     out = np.empty((2, m))
     lam = np.empty(m)
     l2 = np.empty(m)
-    cp = np.empty(m)
-    z = np.empty(m)
+    work = np.empty((5, m))
     for f in range(m):
         c = f + 1
         G[0, f], G[1, f], lam[f], _ = nonlocal_face(W[2, c], W[0, c], W[1, c], W[2, c + 1],
@@ -259,7 +262,7 @@ def nonlocal_fluxes(W, m, dx, par, F):
             out[k, f] = w0 * G[k, f]
             l2[f] = (alpha * lam[f]) ** 2
         if w0 < 1.0:
-            screen(G[k], l2, m, dx, par[12] > 0.0, cp, z)
+            screen(G[k], l2, m, dx, par[12] > 0.0, work)
             for f in range(m):
                 out[k, f] += (1.0 - w0) * G[k, f]
     for f in range(m):

@@ -115,14 +115,22 @@ def dissipative_dt(code, U, dx, par, table):
             dt = min(dt, dx * dx * min(rl, rr) / (2.0 * kd * slope * par[2]
                                                    * max(tl, tr) ** par[3]))
     elif code == NLNSF:
-        # the flux's slope in its own gradient is at most 1 + 2 beta Kn (one more beta Kn
-        # for the other gradient's share of Kn); screening is a contraction
-        beta = max(par[7], par[10])
+        # per flux: the gain's slope in its own gradient is at most 1 + 2 beta Kn (one more
+        # beta Kn for the other gradient's share of Kn), and at the grid's wavenumbers the
+        # screened part damps as (1 - w0) / (1 + 4 l^2 / dx^2), so NSF's bound is scaled by
+        # (1 + 3 beta Kn) (w0 + (1 - w0) min(1, dx^2 / (4 l^2))) (tested against the
+        # Jacobian's eigenvalues on shock profiles)
         for j in range(U.shape[1] - 1):
             rl, ul, tl = primitive(code, U, j, par[1])
             rr, ur, tr = primitive(code, U, j + 1, par[1])
-            kn = nonlocal_face(rl, ul, tl, rr, ur, tr, dx, par)[3]
-            dt = min(dt, dx * dx * min(rl, rr) / (2.0 * kd * (1.0 + 3.0 * beta * kn) * par[2]
+            _, _, lam, kn = nonlocal_face(rl, ul, tl, rr, ur, tr, dx, par)
+            factor = 0.0
+            for k in range(2):
+                w0, alpha, beta = par[5 + 3 * k], par[6 + 3 * k], par[7 + 3 * k]
+                ell = alpha * lam
+                screened = 1.0 if 4.0 * ell * ell < dx * dx else dx * dx / (4.0 * ell * ell)
+                factor = max(factor, (1.0 + 3.0 * beta * kn) * (w0 + (1.0 - w0) * screened))
+            dt = min(dt, dx * dx * min(rl, rr) / (2.0 * kd * factor * par[2]
                                                    * max(tl, tr) ** par[3]))
     elif kd > 0.0:
         for j in range(U.shape[1]):
@@ -516,6 +524,8 @@ def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table, s
     dissipative = diffusivity_coefficient(code, par) > 0.0
     if dissipative and split == IMEX and not code >= R13:
         raise ValueError("IMEX: the R13 family only (FVSolver allows R13 and LR13F)")
+    if code == NLNSF and split == SPLIT_ROS2:
+        raise ValueError("ROS2: no linearisation of the non-local fluxes (NLNSF); use RKL2")
     k = 0
     stages = 0
     retaken = 0

@@ -37,27 +37,36 @@ class NSF(Euler):
 class KernelFluxes:
     """Face fluxes and diagnostics from the numba kernel (`kernels.dissipative_flux`), for
     NSF-family systems whose fluxes exist only there (the learned local and the non-local
-    closures)."""
+    closures).  Given the solver's ghosted state Ug (NG ghosts per side) and its kernel
+    parameters, they are the fluxes the solver integrates, at all n + 1 faces; without, at
+    the n - 1 faces between the cells of U."""
 
-    def face_flux(self, U, dx):
-        """The kernel's dissipative flux (0, sigma_xx, u sigma_xx + q_x) at the n - 1 faces
-        between the n cells of U."""
-        Ug = np.concatenate([U[:, :1], U, U[:, -1:]], axis=1)  # the kernel skips one per side
-        F = np.zeros((3, U.shape[1] - 1))
-        kernels.dissipative_flux(self.code, Ug, dx, self.par, F, np.empty((7, Ug.shape[1])),
-                                 self.table)
+    def face_flux(self, U, dx, Ug=None, par=None):
+        """The kernel's dissipative flux (0, sigma_xx, u sigma_xx + q_x) at the faces."""
+        if Ug is None:  # one copied ghost per side: the kernel skips one per side
+            Ug = np.concatenate([U[:, :1], U, U[:, -1:]], axis=1)
+        F = np.zeros((3, Ug.shape[1] - 2 * kernels.NG + 1))
+        kernels.dissipative_flux(self.code, Ug, dx, self.par if par is None else par, F,
+                                 np.empty((7, Ug.shape[1])), self.table)
         return F
 
-    def face_fluxes(self, U, dx):
-        """sigma_xx and q_x at the n - 1 faces between the n cells of U."""
-        F = self.face_flux(U, dx)
-        u = U[1] / U[0]
+    def face_fluxes(self, U, dx, Ug=None, par=None):
+        """sigma_xx and q_x at the faces (`face_flux`)."""
+        F = self.face_flux(U, dx, Ug, par)
+        if Ug is None:
+            u = U[1] / U[0]
+        else:
+            u = Ug[1, kernels.NG - 1:Ug.shape[1] - kernels.NG + 1] \
+                / Ug[0, kernels.NG - 1:Ug.shape[1] - kernels.NG + 1]
         return F[1], F[2] - 0.5 * (u[1:] + u[:-1]) * F[1]
 
-    def diagnostics(self, U, dx):
+    def diagnostics(self, U, dx, Ug=None, par=None):
         out = super(NSF, self).diagnostics(U, dx)
-        sigma, q = self.face_fluxes(U, dx)
-        pad = lambda a: np.concatenate([a[:1], 0.5 * (a[1:] + a[:-1]), a[-1:]])  # noqa: E731
-        out["sigma_xx"] = pad(sigma)
-        out["q_x"] = pad(q)
+        sigma, q = self.face_fluxes(U, dx, Ug, par)
+        if Ug is None:  # the end cells take their one face value
+            cells = lambda a: np.concatenate([a[:1], 0.5 * (a[1:] + a[:-1]), a[-1:]])  # noqa: E731
+        else:
+            cells = lambda a: 0.5 * (a[1:] + a[:-1])  # noqa: E731
+        out["sigma_xx"] = cells(sigma)
+        out["q_x"] = cells(q)
         return out
