@@ -192,26 +192,52 @@ def nonlocal_face(rl, ul, tl, rr, ur, tr, dx, par):
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
-def _thomas_inplace(lo, di, up, r, n, cp):
-    """Solve the tridiagonal system (lo, di, up) x = r of the first n rows, x into r."""
-    den = di[0]
-    r[0] /= den
+def tridiagonal(lo, di, up, r, x, periodic):
+    """Solve the (cyclic when `periodic`) tridiagonal system lo[i] x[i-1] + di[i] x[i] +
+    up[i] x[i+1] = r[i] into x, lo[0] and up[n-1] being the corners of the cyclic one (the
+    Thomas algorithm, without pivoting: the matrix must be diagonally dominant; the cyclic
+    one by the Sherman-Morrison correction).  r is kept."""
+    n = r.size
+    d = di.copy()
+    g = 0.0
+    if periodic:
+        g = -di[0]
+        d[0] -= g
+        d[n - 1] -= up[n - 1] * lo[0] / g
+    w = np.empty(n)
+    _thomas(lo, d, up, r, x, w)
+    if periodic:
+        e = np.zeros(n)
+        e[0] = g
+        e[n - 1] = up[n - 1]
+        z = np.empty(n)
+        _thomas(lo, d, up, e, z, w)
+        fact = (x[0] + lo[0] * x[n - 1] / g) / (1.0 + z[0] + lo[0] * z[n - 1] / g)
+        for i in range(n):
+            x[i] -= fact * z[i]
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def _thomas(lo, d, up, r, x, w):
+    n = r.size
+    beta = d[0]
+    x[0] = r[0] / beta
     for i in range(1, n):
-        cp[i] = up[i - 1] / den
-        den = di[i] - lo[i] * cp[i]
-        r[i] = (r[i] - lo[i] * r[i - 1]) / den
+        w[i] = up[i - 1] / beta
+        beta = d[i] - lo[i] * w[i]
+        x[i] = (r[i] - lo[i] * x[i - 1]) / beta
     for i in range(n - 2, -1, -1):
-        r[i] -= cp[i + 1] * r[i + 1]
+        x[i] -= w[i + 1] * x[i + 1]
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
 def screen(y, l2, m, dx, periodic, work):
     """Solve (1 - d/dx l2 d/dx) Y = y in place on m face values (spacing dx, l2 (m,) at the
     faces).  Open domains: Y = y at the end faces (the boundary faces carry the local flux,
-    as NSF's do).  Periodic: faces 0 and m - 1 are one face (cyclic, Sherman-Morrison
-    [Press et al., Numerical Recipes, sec. 2.7]).  work: (5, m)."""
-    lo, di, up, cp, z = work[0], work[1], work[2], work[3], work[4]
+    as NSF's do).  Periodic: faces 0 and m - 1 are one face (cyclic, `tridiagonal`).
+    work: (4, m)."""
     n = m - 1 if periodic else m
+    lo, di, up, r = work[0, :n], work[1, :n], work[2, :n], work[3, :n]
     h2 = 1.0 / (dx * dx)
     for i in range(n):
         e_lo = 0.5 * (l2[i - 1] + l2[i]) * h2 if i > 0 else 0.5 * (l2[n - 1] + l2[0]) * h2
@@ -219,27 +245,15 @@ def screen(y, l2, m, dx, periodic, work):
         lo[i] = -e_lo
         up[i] = -e_hi
         di[i] = 1.0 + e_lo + e_hi
+        r[i] = y[i]
     if not periodic:
         for i in (0, m - 1):
             lo[i] = 0.0
             up[i] = 0.0
             di[i] = 1.0
-        _thomas_inplace(lo, di, up, y, n, cp)
-        return
-    beta, alpha = lo[0], up[n - 1]  # the corner couplings (row 0, col n-1) and (n-1, 0)
-    gamma = -di[0]
-    di[0] -= gamma
-    di[n - 1] -= alpha * beta / gamma
-    _thomas_inplace(lo, di, up, y, n, cp)
-    for i in range(n):
-        z[i] = 0.0
-    z[0] = gamma
-    z[n - 1] = alpha
-    _thomas_inplace(lo, di, up, z, n, cp)
-    fact = (y[0] + beta * y[n - 1] / gamma) / (1.0 + z[0] + beta * z[n - 1] / gamma)
-    for i in range(n):
-        y[i] -= fact * z[i]
-    y[n] = y[0]
+    tridiagonal(lo, di, up, r, y[:n], periodic)
+    if periodic:
+        y[n] = y[0]
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
@@ -251,7 +265,7 @@ def nonlocal_fluxes(W, m, dx, par, F):
     out = np.empty((2, m))
     lam = np.empty(m)
     l2 = np.empty(m)
-    work = np.empty((5, m))
+    work = np.empty((4, m))
     for f in range(m):
         c = f + 1
         G[0, f], G[1, f], lam[f], _ = nonlocal_face(W[2, c], W[0, c], W[1, c], W[2, c + 1],

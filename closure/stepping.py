@@ -39,6 +39,7 @@ from .kernels import (
     relaxation_rate,
     rhs,
     speed,
+    tridiagonal,
 )
 
 drop_stale_cache(__file__, kernels.__file__, boundary.__file__)
@@ -189,45 +190,6 @@ class ROS2:
 
 
 _ROS2_GAMMA = ROS2.gamma
-
-
-@njit(cache=True, error_model="numpy", fastmath=FAST)
-def tridiagonal(lo, di, up, r, x, periodic):
-    """Solve the (cyclic when `periodic`) tridiagonal system lo[i] x[i-1] + di[i] x[i] +
-    up[i] x[i+1] = r[i] into x, lo[0] and up[n-1] being the corners of the cyclic one (the
-    Thomas algorithm, without pivoting: the matrix must be diagonally dominant; the cyclic
-    one by the Sherman-Morrison correction).  r is kept."""
-    n = r.size
-    d = di.copy()
-    g = 0.0
-    if periodic:
-        g = -di[0]
-        d[0] -= g
-        d[n - 1] -= up[n - 1] * lo[0] / g
-    w = np.empty(n)
-    _thomas(lo, d, up, r, x, w)
-    if periodic:
-        e = np.zeros(n)
-        e[0] = g
-        e[n - 1] = up[n - 1]
-        z = np.empty(n)
-        _thomas(lo, d, up, e, z, w)
-        fact = (x[0] + lo[0] * x[n - 1] / g) / (1.0 + z[0] + lo[0] * z[n - 1] / g)
-        for i in range(n):
-            x[i] -= fact * z[i]
-
-
-@njit(cache=True, error_model="numpy", fastmath=FAST)
-def _thomas(lo, d, up, r, x, w):
-    n = r.size
-    beta = d[0]
-    x[0] = r[0] / beta
-    for i in range(1, n):
-        w[i] = up[i - 1] / beta
-        beta = d[i] - lo[i] * w[i]
-        x[i] = (r[i] - lo[i] * x[i - 1]) / beta
-    for i in range(n - 2, -1, -1):
-        x[i] -= w[i + 1] * x[i + 1]
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)

@@ -67,7 +67,7 @@ def test_screening_solve_against_dense_algebra():
             A[i, i] += e
             A[i, j] -= e
     out = y.copy()
-    kernels.screen(out, l2, m, dx, False, np.empty((5, m)))
+    kernels.screen(out, l2, m, dx, False, np.empty((4, m)))
     assert np.allclose(out, np.linalg.solve(A, y), rtol=1e-13, atol=1e-14)
     assert out[0] == y[0] and out[-1] == y[-1]
     assert np.allclose(screen_numpy(y, l2, dx), out, rtol=1e-12, atol=1e-14)
@@ -83,7 +83,7 @@ def test_screening_solve_against_dense_algebra():
         A[i, j] -= e
         A[j, i] -= e
     out = y.copy()
-    kernels.screen(out, l2, m, dx, True, np.empty((5, m)))
+    kernels.screen(out, l2, m, dx, True, np.empty((4, m)))
     assert np.allclose(out[:n], np.linalg.solve(A, y[:n]), rtol=1e-13, atol=1e-14)
     assert out[-1] == out[0]
 
