@@ -322,6 +322,13 @@ class FVSolver:
         t_wall = time.perf_counter()
 
         dt0 = self.stable_dt(self.U)
+        if self.compiled and self.system.code == kernels.NLNSF:
+            # its step bound exists only face by face in the kernels (NonlocalNSF has no
+            # per-cell diffusivity with the screening's grid damping)
+            dt0 = min(stepping.hyperbolic_dt(self.system.code, self.U, self.dx,
+                                             self.numerics.cfl, self._par, self._table),
+                      self.numerics.cfl * stepping.dissipative_dt(
+                          self.system.code, self.U, self.dx, self._par, self._table))
         chunk = max(100, int(np.ceil(span / dt0)))
         result = march_to_steady(
             prob, self.states, self.x, self.dx, density=lambda: self.U[0].copy(),

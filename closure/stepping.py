@@ -120,7 +120,8 @@ def dissipative_dt(code, U, dx, par, table):
         # beta Kn for the other gradient's share of Kn), and at the grid's wavenumbers the
         # screened part damps as (1 - w0) / (1 + 4 l^2 / dx^2), so NSF's bound is scaled by
         # (1 + 3 beta Kn) (w0 + (1 - w0) min(1, dx^2 / (4 l^2))) (tested against the
-        # Jacobian's eigenvalues on shock profiles)
+        # Jacobian's eigenvalues on shock profiles); unscreened next to the domain's ends,
+        # whose faces carry G itself
         for j in range(U.shape[1] - 1):
             rl, ul, tl = primitive(code, U, j, par[1])
             rr, ur, tr = primitive(code, U, j + 1, par[1])
@@ -130,6 +131,8 @@ def dissipative_dt(code, U, dx, par, table):
                 w0, alpha, beta = par[5 + 3 * k], par[6 + 3 * k], par[7 + 3 * k]
                 ell = alpha * lam
                 screened = 1.0 if 4.0 * ell * ell < dx * dx else dx * dx / (4.0 * ell * ell)
+                if j == 0 or j == U.shape[1] - 2:  # next to the unscreened end faces
+                    screened = 1.0
                 factor = max(factor, (1.0 + 3.0 * beta * kn) * (w0 + (1.0 - w0) * screened))
             dt = min(dt, dx * dx * min(rl, rr) / (2.0 * kd * factor * par[2]
                                                    * max(tl, tr) ** par[3]))

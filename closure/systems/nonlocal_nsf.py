@@ -21,8 +21,8 @@ What holds (tested in `tests/closure/test_nonlocal.py`):
   the boundary fluxes vanish where the ends are uniform, as NSF's do;
 - Galilean invariance (gradients and the local state only) and reflection symmetry;
 - linearly dissipative: about a uniform state each flux damps a mode of wavenumber k at its
-  NSF rate times (1 + beta Kn)(w0 + (1 - w0)/(1 + l^2 k^2)) > 0, and the Jacobian on shock
-  profiles has no growing mode (tested).  No entropy inequality: the screening is designed
+  NSF rate times w0 + (1 - w0)/(1 + l^2 k^2) > 0, and the Jacobian on shock profiles has no
+  growing mode (tested).  No entropy inequality: the screening is designed
   to carry heat against the local gradient behind a temperature overshoot.  At high k only
   the fraction w0 of NSF's smoothing is left, so w0 > 0 is required.
 
@@ -30,7 +30,8 @@ The screening is a tridiagonal solve over the faces per evaluation (cyclic on pe
 domains), so the time-accurate split step is RKL2 (ROS2 and IMEX would need a linearisation
 of the non-local operator).  The explicit bound is NSF's times, per face, the largest over
 the two fluxes of (1 + 3 beta Kn)(w0 + (1 - w0) min(1, dx^2 / (4 l^2))) (the screened part's
-damping at the grid's wavenumbers), `stepping.dissipative_dt`.
+damping at the grid's wavenumbers; 1 + 3 beta Kn at the faces next to the domain's ends,
+whose neighbours carry the unscreened flux), `stepping.dissipative_dt`.
 """
 
 import json
@@ -145,8 +146,10 @@ class NonlocalNSF(KernelFluxes, NSF):
                 raise InputError(f"non-local closure: {path} was fitted with Pr = {want:.6g}; "
                                  f"Pr = {prandtl:.6g} asked")
             want = meta.get("omega")
-            if want is not None and isinstance(want, (int, float)) \
-                    and abs(want - gas.omega) > 1e-12:
+            if want is not None and not isinstance(want, (int, float)):
+                raise InputError(f"non-local closure: {path}: meta omega {want!r} is not "
+                                 "a number")
+            if want is not None and abs(want - gas.omega) > 1e-12:
                 warnings.warn(f"non-local closure: {path} was fitted at omega = {want}, used "
                               f"with omega = {gas.omega}", stacklevel=2)
         self.params = params
@@ -157,14 +160,6 @@ class NonlocalNSF(KernelFluxes, NSF):
     @property
     def par(self):
         return np.concatenate([super().par, self.params.vector(), [0.0]])
-
-    def diffusivity(self, U):
-        """NSF's diffusivity times the largest gain slope 1 + 3 beta kn_max (sizes the steady
-        march's chunks; the kernels bound each step face by face, `stepping.dissipative_dt`);
-        NSF's own without a cap."""
-        p = self.params
-        kn = p.kn_max if np.isfinite(p.kn_max) else 0.0
-        return super().diffusivity(U) * (1.0 + 3.0 * max(p.beta_sigma, p.beta_q) * kn)
 
     def check(self, U, t, x):
         """The domain check, and once per system an `EnvelopeWarning` where the gradient

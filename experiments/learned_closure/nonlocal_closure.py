@@ -57,7 +57,7 @@ def march(model, mach):
         sol, note = solver.run(), f"dx {dx:g}"
     except bz.SolutionError as exc:
         sol = solver.solution(steps=solver.steps)
-        note = f"dx {dx:g}, NOT steady: {str(exc)[-70:]}"
+        note = f"dx {dx:g}, NOT steady ({exc})"
     return sol, time.perf_counter() - t0, note
 
 
