@@ -199,32 +199,42 @@ def screen_numpy(y, l2, dx):
     return solve_banded((1, 1), ab, y)
 
 
+def _face_terms(x, rho, u, T, gas, mu_ref, prandtl=2.0 / 3.0):
+    """What the closure needs of a profile (uniform x), at the faces between its points and
+    independent of the parameters: dx, NSF's sigma and q (`NSF._stress_heat`), the mean free
+    path lambda and the uncapped gradient Knudsen number."""
+    dx = x[1] - x[0]
+    th = 0.5 * (T[1:] + T[:-1])
+    sigma, q = NSF(gas, mu_ref, prandtl)._stress_heat(u, T, dx)
+    lam = gas.viscosity(th, mu_ref) / (MFP_FACTOR * 0.5 * (rho[1:] + rho[:-1]) * np.sqrt(th))
+    kn = lam * np.maximum(np.abs(np.diff(u)) / np.sqrt(th), np.abs(np.diff(T)) / th) / dx
+    return dx, sigma, q, lam, kn
+
+
+def _closure_fluxes(terms, params):
+    """sigma_xx and q_x of the closure from `_face_terms`."""
+    dx, sigma, q, lam, kn = terms
+    kn = np.minimum(kn, params.kn_max)
+    out = []
+    for g, w0, alpha, beta in ((sigma, params.w0_sigma, params.alpha_sigma, params.beta_sigma),
+                               (q, params.w0_q, params.alpha_q, params.beta_q)):
+        G = (1.0 + beta * kn) * g
+        out.append(w0 * G + (1.0 - w0) * screen_numpy(G, (alpha * lam) ** 2, dx))
+    return out
+
+
 def gradient_knudsen(x, rho, u, T, gas, mu_ref):
     """Kn = lambda max(|u_x| / sqrt T, |T_x| / T) at the faces between the points of a
     profile (uniform x), uncapped."""
-    dx = x[1] - x[0]
-    th = 0.5 * (T[1:] + T[:-1])
-    lam = gas.viscosity(th, mu_ref) / (MFP_FACTOR * 0.5 * (rho[1:] + rho[:-1]) * np.sqrt(th))
-    return lam * np.maximum(np.abs(np.diff(u)) / np.sqrt(th), np.abs(np.diff(T)) / th) / dx
+    return _face_terms(x, rho, u, T, gas, mu_ref)[4]
 
 
 def apriori_fluxes(x, rho, u, T, params: NonlocalParams, gas, mu_ref, prandtl=2.0 / 3.0):
     """sigma_xx and q_x of the closure at the faces between the points of a profile (uniform
     x), in NumPy: what the kernel computes, for fitting to kinetic profiles.  Returns
     (x_faces, sigma, q)."""
-    dx = x[1] - x[0]
-    th = 0.5 * (T[1:] + T[:-1])
-    mu = gas.viscosity(th, mu_ref)
-    lam = mu / (MFP_FACTOR * 0.5 * (rho[1:] + rho[:-1]) * np.sqrt(th))
-    kn = np.minimum(gradient_knudsen(x, rho, u, T, gas, mu_ref), params.kn_max)
-    out = []
-    for g, w0, alpha, beta in ((-4.0 / 3.0 * mu * np.diff(u) / dx, params.w0_sigma,
-                                params.alpha_sigma, params.beta_sigma),
-                               (-gas.cp * mu / prandtl * np.diff(T) / dx, params.w0_q,
-                                params.alpha_q, params.beta_q)):
-        G = (1.0 + beta * kn) * g
-        out.append(w0 * G + (1.0 - w0) * screen_numpy(G, (alpha * lam) ** 2, dx))
-    return 0.5 * (x[1:] + x[:-1]), out[0], out[1]
+    sigma, q = _closure_fluxes(_face_terms(x, rho, u, T, gas, mu_ref, prandtl), params)
+    return 0.5 * (x[1:] + x[:-1]), sigma, q
 
 
 def _pack(flux, v, w0_min=0.0):
@@ -256,8 +266,9 @@ def fit_nonlocal(profiles, gas, mu_ref, prandtl=2.0 / 3.0, window=20.0, w0_min=0
         prim = [np.asarray(p[k], dtype=float) for k in ("rho", "u", "T")]
         refs = [0.5 * (np.asarray(p[k])[1:] + np.asarray(p[k])[:-1])[keep]
                 for k in ("sigma_xx", "q_x")]
-        data.append((x, prim, keep, refs))
-        kn_max = max(kn_max, float(gradient_knudsen(x, *prim, gas, mu_ref)[keep].max()))
+        terms = _face_terms(x, *prim, gas, mu_ref, prandtl)  # once, not per evaluation
+        data.append((terms, keep, refs))
+        kn_max = max(kn_max, float(terms[4][keep].max()))
     if not data:
         raise InputError("fit_nonlocal: no profiles")
     params, losses = {}, {}
@@ -268,8 +279,8 @@ def fit_nonlocal(profiles, gas, mu_ref, prandtl=2.0 / 3.0, window=20.0, w0_min=0
         def loss(v, k=k, flux=flux, others=others):
             par = NonlocalParams(**_pack(flux, v, w0_min), **others, kn_max=kn_max)
             total = 0.0
-            for x, (rho, u, T), keep, refs in data:
-                model = apriori_fluxes(x, rho, u, T, par, gas, mu_ref, prandtl)[1 + k][keep]
+            for terms, keep, refs in data:
+                model = _closure_fluxes(terms, par)[k][keep]
                 total += np.sum((model - refs[k]) ** 2) / np.sum(refs[k] ** 2)
             return total
 

@@ -4,8 +4,8 @@ summed squared relative L2 errors (rho, T, sigma_xx, q_x over |x| <= 15 lambda_1
 stationary shocks marched in the finite-volume solver at training Mach numbers only (the
 band [5, 6] stays held out), by Nelder-Mead on the six unconstrained parameters (logit w0,
 log alpha, log beta; kn_max kept).  Each march starts from the previous evaluation's steady
-profile of the same Mach number; cells of lambda_1/8, lambda_1/16 from Mach 6 on (the limit
-cycle of docs/learned_closure.md).
+profile of the same Mach number; cells of `nonlocal_closure.march_dx` (lambda_1/16 from
+Mach 6 on: the limit cycle of docs/learned_closure.md).
 
     .venv/bin/python experiments/learned_closure/nonlocal_calibrate.py [--start PATH]
         [--machs 3 4.5 6.5] [--evals 60] [--out DIR] [--model-out PATH]
@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 from local_closure import GAS, HELD_OUT, PRANDTL, WINDOW_ERR, kinetic
+from nonlocal_closure import march_dx
 from scipy.optimize import minimize
 
 import boltzmann as bz
@@ -46,7 +47,7 @@ def march(params, mach, start=None):
     """(steady solution, its state) of the shock at mach, from `start` when given."""
     prob = bz.NormalShock(mach=mach, tol=1e-5, max_time=100.0)
     solver = FVSolver(prob, GAS, NonlocalNSF(GAS, GAS.mu_ref(prob.mfp_ref), PRANDTL, params),
-                      FVNumerics(dx=0.0625 if mach >= 6.0 else 0.125))
+                      FVNumerics(dx=march_dx(mach)))
     if start is not None:
         solver.U[:] = start
     return solver.run(), solver.U.copy()
