@@ -13,8 +13,8 @@ function argument).  Conserved variables U have shape (nvar, n):
   diffusivity factor and the shape (nx, ny) of the tables of the inverse map and of its
   slopes (`local_fluxes`, `local_slope`), held in `table` (4 nx, ny);
 - NLNSF (NSF with non-local, gradient-enhanced fluxes, `systems.nonlocal_nsf`): w0, alpha,
-  beta of sigma_xx, then of q_x, the cap kn_max of the gain's Kn, then 1 on periodic domains
-  (`nonlocal_fluxes`);
+  beta of sigma_xx, then of q_x, the cap kn_max of the gain's Kn, gamma of sigma_xx and of
+  q_x, alpha_hot, c_sigma, then 1 on periodic domains (`nonlocal_fluxes`);
 - LR13 (R13 with learned regularisation, `systems.lr13`): the bound and the packed weights
   of its network (`regularised`);
 - LR13F (R13 with fixed per-face factors, `systems.lr13.FrozenR13`): the n + 1 factors of
@@ -259,26 +259,53 @@ def screen(y, l2, m, dx, periodic, work):
 @njit(cache=True, error_model="numpy", fastmath=FAST)
 def nonlocal_fluxes(W, m, dx, par, F):
     """NLNSF's dissipative flux at the m faces of W's cells (rows u, T, rho; face f between
-    cells f + 1 and f + 2), added to F: g = w0 G + (1 - w0) (1 - d/dx l2 d/dx)^-1 G for sigma
-    and q, G the gain-enhanced NSF flux (`nonlocal_face`), l2 = (alpha lambda)^2."""
+    cells f + 1 and f + 2), added to F: per flux g = w0 G + (1 - w0) (1 - d/dx l2 d/dx)^-1 G,
+    G the gain-enhanced NSF flux (`nonlocal_face`), l2 = (alpha lambda)^2 (T_hot/T)^gamma,
+    T_hot = max(T, (1 - d/dx (alpha_hot lambda)^2 d/dx)^-1 T); sigma then gains
+    c_sigma (lambda / sqrt T) d/dx of q's screened part (central differences; none at open
+    ends, whose faces carry G alone; across the seam on periodic domains)."""
     G = np.empty((2, m))
     out = np.empty((2, m))
     lam = np.empty(m)
+    th = np.empty(m)
+    ratio = np.ones(m)
     l2 = np.empty(m)
     work = np.empty((4, m))
+    periodic = par[16] > 0.0
     for f in range(m):
         c = f + 1
         G[0, f], G[1, f], lam[f], _ = nonlocal_face(W[2, c], W[0, c], W[1, c], W[2, c + 1],
                                                     W[0, c + 1], W[1, c + 1], dx, par)
+        th[f] = 0.5 * (W[1, c] + W[1, c + 1])
+    if par[14] > 0.0 and (par[12] > 0.0 or par[13] > 0.0):
+        for f in range(m):
+            ratio[f] = th[f]
+            l2[f] = (par[14] * lam[f]) ** 2
+        screen(ratio, l2, m, dx, periodic, work)
+        for f in range(m):
+            ratio[f] = max(ratio[f] / th[f], 1.0)
     for k in range(2):
-        w0, alpha = par[5 + 3 * k], par[6 + 3 * k]
+        w0, alpha, gamma = par[5 + 3 * k], par[6 + 3 * k], par[12 + k]
         for f in range(m):
             out[k, f] = w0 * G[k, f]
             l2[f] = (alpha * lam[f]) ** 2
+            if gamma > 0.0:
+                l2[f] *= ratio[f] ** gamma
         if w0 < 1.0:
-            screen(G[k], l2, m, dx, par[12] > 0.0, work)
+            screen(G[k], l2, m, dx, periodic, work)
             for f in range(m):
-                out[k, f] += (1.0 - w0) * G[k, f]
+                G[k, f] *= 1.0 - w0  # the screened part
+                out[k, f] += G[k, f]
+    if par[15] != 0.0 and par[8] < 1.0:
+        S = G[1]
+        for f in range(m):
+            if periodic:
+                d = (S[1 if f == m - 1 else f + 1] - S[m - 2 if f == 0 else f - 1]) / (2.0 * dx)
+            elif f == 0 or f == m - 1:
+                d = 0.0  # the end faces carry the local flux G alone
+            else:
+                d = (S[f + 1] - S[f - 1]) / (2.0 * dx)
+            out[0, f] += par[15] * lam[f] / np.sqrt(th[f]) * d
     for f in range(m):
         F[1, f] += out[0, f]
         F[2, f] += 0.5 * (W[0, f + 1] + W[0, f + 2]) * out[0, f] + out[1, f]

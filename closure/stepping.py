@@ -121,7 +121,8 @@ def dissipative_dt(code, U, dx, par, table):
         # screened part damps as (1 - w0) / (1 + 4 l^2 / dx^2), so NSF's bound is scaled by
         # (1 + 3 beta Kn) (w0 + (1 - w0) min(1, dx^2 / (4 l^2))) (tested against the
         # Jacobian's eigenvalues on shock profiles); unscreened next to the domain's ends,
-        # whose faces carry G itself
+        # whose faces carry G itself; l = alpha lambda, the shortest the hot-molecule factor
+        # (T_hot / T)^(gamma/2) >= 1 allows, which gives the largest factor
         for j in range(U.shape[1] - 1):
             rl, ul, tl = primitive(code, U, j, par[1])
             rr, ur, tr = primitive(code, U, j + 1, par[1])

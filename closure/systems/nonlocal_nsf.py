@@ -4,33 +4,51 @@ kinetic shocks (`fit_nonlocal`).  At each face, for sigma_xx and for q_x alike,
     g = w0 G + (1 - w0) K[G],   G = (1 + beta min(Kn, kn_max)) g_NSF,   K = (1 - d/dx l^2 d/dx)^-1,
 
 with Kn = lambda max(|u_x| / sqrt T, |T_x| / T) the gradient Knudsen number, lambda the local
-mean free path (`boltzmann.Gas.mean_free_path`) and l = alpha lambda.  K is a screened
-(Helmholtz) smoothing over a few mean free paths, of unit weight: it spreads each flux from
-where its gradient is to where the fast molecules carry it (the heat-flux precursor of a
-strong shock, the flux behind the temperature overshoot), as the multigroup non-local
-heat-flux models of plasma physics do [Schurtz, Nicolai & Busquet, Phys. Plasmas 7, 4238
-(2000)].  The gain raises the transport where the gradients are steep on the mean free path,
-as the shock thickness of kinetic theory asks; kn_max (the training data's largest Kn) caps
-it.  Six fitted parameters (w0, alpha, beta per flux) and kn_max from the data.
+mean free path (`boltzmann.Gas.mean_free_path`) and l = alpha lambda (T_hot / T)^(gamma/2).
+K is a screened (Helmholtz) smoothing over a few mean free paths, of unit weight: it spreads
+each flux from where its gradient is to where the fast molecules carry it (the heat-flux
+precursor of a strong shock, the flux behind the temperature overshoot), as the multigroup
+non-local heat-flux models of plasma physics do [Schurtz, Nicolai & Busquet, Phys. Plasmas
+7, 4238 (2000)].  The gain raises the transport where the gradients are steep on the mean
+free path, as the shock thickness of kinetic theory asks; kn_max (the training data's
+largest Kn) caps it.
+
+Two terms of the second version ("closure.nonlocal/2"; all 0 is the first):
+- the molecules that carry a flux into cold gas come from the hot side, and with a
+  relaxation rate nu(rho, T) (BGK, Shakhov) their free path is sqrt(T_hot) / nu, longer than
+  the local lambda by sqrt(T_hot / T); T_hot = max(T, K_hot[T]) is T screened over
+  alpha_hot lambda, and gamma (fitted) sets how l follows it (gamma = 1: that argument);
+- sigma_xx gains c_sigma (lambda / sqrt T) d/dx of q_x's screened part, the form of the
+  heat-flux term of Grad's and the R13 stress equations (-(8/15)(mu/p) dq_x/dx at first
+  order, from the (4/5) d<q_i/dx_j> of the stress balance [Grad, Comm. Pure Appl. Math. 2,
+  331 (1949)]; mu/p = 0.783 lambda / sqrt T here, so Grad's c_sigma is -0.418); it uses
+  the screened part only, which is bounded at high wavenumbers, so it adds no third
+  derivative (Burnett's instability).
+Fitted: w0, alpha, beta, gamma per flux, alpha_hot and c_sigma; kn_max from the data.
 
 What holds (tested in `tests/closure/test_nonlocal.py`):
 - exactly NSF when w0 = 1 and beta = 0; NSF to first order as Kn -> 0 on a resolved,
-  smooth profile (the gain adds O(Kn), the screening O(Kn^2), not Burnett's terms);
+  smooth profile (the gain adds O(Kn), the screening and the coupling O(Kn^2), not
+  Burnett's terms);
 - conservation form: mass, momentum and energy conserved to round-off on periodic domains;
-  on open domains the end faces carry the local flux G (K is solved with Y = G there), so
-  the boundary fluxes vanish where the ends are uniform, as NSF's do;
+  on open domains the end faces carry the local flux G (K is solved with Y = G there, and
+  the coupling is 0 there), so the boundary fluxes vanish where the ends are uniform, as
+  NSF's do;
 - Galilean invariance (gradients and the local state only) and reflection symmetry;
-- linearly dissipative: about a uniform state each flux damps a mode of wavenumber k at its
-  NSF rate times w0 + (1 - w0)/(1 + l^2 k^2) > 0, and the Jacobian on shock profiles has no
-  growing mode (tested).  No entropy inequality: the screening is designed
-  to carry heat against the local gradient behind a temperature overshoot.  At high k only
-  the fraction w0 of NSF's smoothing is left, so w0 > 0 is required.
+- linearly dissipative: about a uniform state (T_hot = T, no coupling at first order) each
+  flux damps a mode of wavenumber k at its NSF rate times w0 + (1 - w0)/(1 + l^2 k^2) > 0,
+  and the Jacobian on shock profiles has no growing mode (tested).  No entropy
+  inequality: the screening is designed to carry heat against the local gradient behind a
+  temperature overshoot.  At high k only the fraction w0 of NSF's smoothing is left, so
+  w0 > 0 is required; the fit keeps w0 >= 0.25 (below about 0.2 the marched Mach 5.5
+  shock settles into a limit cycle instead of a steady state).
 
 The screening is a tridiagonal solve over the faces per evaluation (cyclic on periodic
-domains), so the time-accurate split step is RKL2 (ROS2 and IMEX would need a linearisation
-of the non-local operator).  The explicit bound is NSF's times, per face, the largest over
-the two fluxes of (1 + 3 beta Kn)(w0 + (1 - w0) min(1, dx^2 / (4 l^2))) (the screened part's
-damping at the grid's wavenumbers; 1 + 3 beta Kn at the faces next to the domain's ends,
+domains; three per evaluation with T_hot), so the time-accurate split step is RKL2 (ROS2
+and IMEX would need a linearisation of the non-local operator).  The explicit bound is
+NSF's times, per face, the largest over the two fluxes of (1 + 3 beta Kn)(w0 + (1 - w0)
+min(1, dx^2 / (4 alpha^2 lambda^2))) (the screened part's damping at the grid's
+wavenumbers, with l >= alpha lambda; 1 + 3 beta Kn at the faces next to the domain's ends,
 whose neighbours carry the unscreened flux), `stepping.dissipative_dt`.
 """
 
@@ -50,7 +68,8 @@ from .local import EnvelopeWarning
 from .nsf import NSF, KernelFluxes
 
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "nonlocal.json"
-FORMAT = "closure.nonlocal/1"
+FORMAT = "closure.nonlocal/2"
+FORMATS = ("closure.nonlocal/1", FORMAT)  # /1: the first form, without the last four
 
 
 @dataclass(frozen=True)
@@ -58,7 +77,11 @@ class NonlocalParams:
     """w0 in (0, 1] (weight of the local part: w0 > 0 keeps a parabolic term), alpha >= 0
     (screening length in mean free paths), beta >= 0 (gain per unit gradient Knudsen number),
     for sigma_xx and q_x; kn_max > 0 caps the Kn of the gains (the largest of the training
-    data, so that the gain does not extrapolate; inf: no cap)."""
+    data, so that the gain does not extrapolate; inf: no cap); gamma >= 0 per flux (the
+    screening length grows as (T_hot / T)^(gamma/2), T_hot = max(T, K_hot[T]) with the
+    screening length alpha_hot lambda of K_hot); c_sigma (any sign) couples sigma_xx to
+    the gradient of q_x's screened part.  The defaults of the last four (0) are the first
+    version's form ("closure.nonlocal/1")."""
 
     w0_sigma: float = 1.0
     alpha_sigma: float = 0.0
@@ -67,6 +90,10 @@ class NonlocalParams:
     alpha_q: float = 0.0
     beta_q: float = 0.0
     kn_max: float = np.inf
+    gamma_sigma: float = 0.0
+    gamma_q: float = 0.0
+    alpha_hot: float = 0.0
+    c_sigma: float = 0.0
 
     def __post_init__(self):
         for f in fields(self):
@@ -79,8 +106,11 @@ class NonlocalParams:
                 raise InputError(f"NonlocalParams.{f.name} = {v} outside (0, 1]")
             if f.name == "kn_max" and not v > 0.0:
                 raise InputError(f"NonlocalParams.kn_max = {v} is not positive")
-            if v < 0.0:
+            if v < 0.0 and f.name != "c_sigma":
                 raise InputError(f"NonlocalParams.{f.name} = {v} is negative")
+        if (self.gamma_sigma > 0.0 or self.gamma_q > 0.0) and self.alpha_hot == 0.0:
+            raise InputError("NonlocalParams: gamma > 0 needs alpha_hot > 0 (T_hot = T "
+                             "otherwise, and gamma would do nothing)")
 
     def vector(self):
         return np.array([getattr(self, f.name) for f in fields(self)], dtype=float)
@@ -104,12 +134,14 @@ class NonlocalParams:
         except (OSError, ValueError) as exc:
             raise InputError(f"{path}: not a readable non-local closure model file "
                              f"({exc})") from exc
-        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        if not isinstance(doc, dict) or doc.get("format") not in FORMATS:
             raise InputError(f"{path}: not a non-local closure model file (format "
                              f"{doc.get('format') if isinstance(doc, dict) else None!r}, "
-                             f"expected {FORMAT!r})")
+                             f"expected one of {FORMATS})")
         p, meta = doc.get("params", {}), doc.get("meta", {})
         names = {f.name for f in fields(cls)}
+        if doc["format"] == FORMATS[0]:
+            names -= {"gamma_sigma", "gamma_q", "alpha_hot", "c_sigma"}
         if not isinstance(p, dict) or set(p) != names:
             raise InputError(f"{path}: parameters {sorted(p) if isinstance(p, dict) else p} "
                              f"do not match {sorted(names)}")
@@ -202,25 +234,49 @@ def screen_numpy(y, l2, dx):
 def _face_terms(x, rho, u, T, gas, mu_ref, prandtl=2.0 / 3.0):
     """What the closure needs of a profile (uniform x), at the faces between its points and
     independent of the parameters: dx, NSF's sigma and q (`NSF._stress_heat`), the mean free
-    path lambda and the uncapped gradient Knudsen number."""
+    path lambda, the uncapped gradient Knudsen number and the face temperature."""
     dx = x[1] - x[0]
     th = 0.5 * (T[1:] + T[:-1])
     sigma, q = NSF(gas, mu_ref, prandtl)._stress_heat(u, T, dx)
     lam = gas.viscosity(th, mu_ref) / (MFP_FACTOR * 0.5 * (rho[1:] + rho[:-1]) * np.sqrt(th))
     kn = lam * np.maximum(np.abs(np.diff(u)) / np.sqrt(th), np.abs(np.diff(T)) / th) / dx
-    return dx, sigma, q, lam, kn
+    return dx, sigma, q, lam, kn, th
+
+
+def _hot_ratio(terms, params):
+    """T_hot / T at the faces, T_hot = max(T, K_hot[T]) (1 where no gamma is used)."""
+    dx, _, _, lam, _, th = terms
+    if params.alpha_hot == 0.0 or (params.gamma_sigma == 0.0 and params.gamma_q == 0.0):
+        return np.ones_like(th)
+    return np.maximum(screen_numpy(th, (params.alpha_hot * lam) ** 2, dx) / th, 1.0)
+
+
+def _screened(terms, params, flux, ratio):
+    """(local part w0 G, screened part (1 - w0) K[G]) of one flux ("sigma" or "q")."""
+    dx, sigma, q, lam, kn, th = terms
+    w0, alpha, beta, gamma = (getattr(params, f"{n}_{flux}")
+                              for n in ("w0", "alpha", "beta", "gamma"))
+    G = (1.0 + beta * np.minimum(kn, params.kn_max)) * (sigma if flux == "sigma" else q)
+    return w0 * G, (1.0 - w0) * screen_numpy(G, (alpha * lam) ** 2 * ratio ** gamma, dx)
+
+
+def _coupling(terms, params, screened_q):
+    """sigma_xx's coupling c_sigma (lambda / sqrt T) d/dx of q's screened part (central
+    differences; 0 at the two end faces, which carry the local flux alone)."""
+    dx, _, _, lam, _, th = terms
+    if params.c_sigma == 0.0:
+        return 0.0
+    d = np.zeros_like(screened_q)
+    d[1:-1] = (screened_q[2:] - screened_q[:-2]) / (2.0 * dx)
+    return params.c_sigma * lam / np.sqrt(th) * d
 
 
 def _closure_fluxes(terms, params):
     """sigma_xx and q_x of the closure from `_face_terms`."""
-    dx, sigma, q, lam, kn = terms
-    kn = np.minimum(kn, params.kn_max)
-    out = []
-    for g, w0, alpha, beta in ((sigma, params.w0_sigma, params.alpha_sigma, params.beta_sigma),
-                               (q, params.w0_q, params.alpha_q, params.beta_q)):
-        G = (1.0 + beta * kn) * g
-        out.append(w0 * G + (1.0 - w0) * screen_numpy(G, (alpha * lam) ** 2, dx))
-    return out
+    ratio = _hot_ratio(terms, params)
+    ql, qs = _screened(terms, params, "q", ratio)
+    sl, ss = _screened(terms, params, "sigma", ratio)
+    return [sl + ss + _coupling(terms, params, qs), ql + qs]
 
 
 def gradient_knudsen(x, rho, u, T, gas, mu_ref):
@@ -237,21 +293,36 @@ def apriori_fluxes(x, rho, u, T, params: NonlocalParams, gas, mu_ref, prandtl=2.
     return 0.5 * (x[1:] + x[:-1]), sigma, q
 
 
-def _pack(flux, v, w0_min=0.0):
-    """The three parameters of one flux from unconstrained v: w0 = w0_min + (1 - w0_min)
-    logistic, alpha, beta = exp."""
-    w0 = float(w0_min + (1.0 - w0_min) / (1.0 + np.exp(-v[0])))
-    return {f"w0_{flux}": w0, f"alpha_{flux}": float(np.exp(v[1])),
-            f"beta_{flux}": float(np.exp(v[2]))}
+def _exp(v, hi=2.5):
+    """exp of an unconstrained fit variable, within [e^-8, e^hi] (lengths of at most e^2.5 =
+    12 mean free paths, which the domains of the training shocks hold several times)."""
+    return float(np.exp(np.clip(v, -8.0, hi)))
 
 
-def fit_nonlocal(profiles, gas, mu_ref, prandtl=2.0 / 3.0, window=20.0, w0_min=0.0,
-                 starts=((0.0, 0.0, 0.0), (-1.5, 0.7, 1.0), (1.5, -0.7, -1.0))):
-    """Fit the six parameters a priori to kinetic profiles: for sigma_xx and q_x apart, the
-    sum over the profiles of the squared relative L2 error of `apriori_fluxes` against the
-    kinetic fluxes (mean of the two points at each face) over |x| < window, minimised by
-    Nelder-Mead from each of `starts` (unconstrained (logit w0, log alpha, log beta));
-    w0_min bounds the local weights w0 below; kn_max is the largest Kn in the windows.
+def _logistic(v, lo, hi):
+    from scipy.special import expit
+
+    return float(lo + (hi - lo) * expit(v))
+
+
+# q_x first (its screened part enters sigma_xx's coupling): (logit w0, log alpha, log beta,
+# logit gamma / gamma_max, log alpha_hot); sigma_xx: the same four, then c_sigma
+STARTS_Q = ((0.0, 0.0, 0.0, 0.0, 2.0), (-1.5, 0.7, 1.0, -1.0, 2.0), (-2.0, 0.6, 1.5, 0.5, 2.0),
+            (-1.0, 0.5, 1.5, 1.0, 1.0))
+STARTS_SIGMA = ((-1.3, 0.5, 0.5, 0.0, -0.06), (-2.0, 0.2, 0.5, 0.7, -0.06),
+                (0.0, 0.0, 0.0, -1.0, -0.03), (-3.0, 0.1, 0.3, 1.0, -0.09))
+
+
+def fit_nonlocal(profiles, gas, mu_ref, prandtl=2.0 / 3.0, window=20.0, w0_min=0.25,
+                 gamma_max=2.0, coupling=True):
+    """Fit the parameters a priori to kinetic profiles: the sum over the profiles of the
+    squared relative L2 error of `apriori_fluxes` against the kinetic fluxes (mean of the
+    two points at each face) over |x| < window, minimised by Nelder-Mead from a few starts,
+    first for q_x (w0, alpha, beta, gamma, alpha_hot), then for sigma_xx (w0, alpha, beta,
+    gamma, c_sigma) at q_x's fitted screened part.  w0 in [w0_min, 1], gamma in [0,
+    gamma_max] (0: no hot-molecule length, alpha_hot = 0), lengths at most 12 mean free
+    paths; coupling=False fixes c_sigma = 0 (gamma_max = 0 and coupling=False: the first
+    form).  kn_max is the largest Kn in the windows.
 
     profiles: kinetic solutions (`boltzmann.Solution`: x and the moments) or mappings with
     x (uniform), rho, u, T, sigma_xx, q_x.  Returns (NonlocalParams, {"sigma_xx": loss,
@@ -271,22 +342,41 @@ def fit_nonlocal(profiles, gas, mu_ref, prandtl=2.0 / 3.0, window=20.0, w0_min=0
         kn_max = max(kn_max, float(terms[4][keep].max()))
     if not data:
         raise InputError("fit_nonlocal: no profiles")
-    params, losses = {}, {}
-    for k, flux in enumerate(("sigma", "q")):
-        others = {f"{n}_{o}": 0.0 if n != "w0" else 1.0 for o in ("sigma", "q") if o != flux
-                  for n in ("w0", "alpha", "beta")}
 
-        def loss(v, k=k, flux=flux, others=others):
-            par = NonlocalParams(**_pack(flux, v, w0_min), **others, kn_max=kn_max)
-            total = 0.0
-            for terms, keep, refs in data:
-                model = _closure_fluxes(terms, par)[k][keep]
-                total += np.sum((model - refs[k]) ** 2) / np.sum(refs[k] ** 2)
-            return total
+    def unpack(flux, v):
+        out = {f"w0_{flux}": _logistic(v[0], w0_min, 1.0), f"alpha_{flux}": _exp(v[1]),
+               f"beta_{flux}": _exp(v[2], 4.0),
+               f"gamma_{flux}": _logistic(v[3], 0.0, gamma_max) if gamma_max > 0 else 0.0}
+        if flux == "q":
+            out["alpha_hot"] = _exp(v[4]) if gamma_max > 0 else 0.0
+        else:
+            out["c_sigma"] = float(v[4]) if coupling else 0.0
+        return out
 
-        best = min((minimize(loss, s, method="Nelder-Mead",
-                             options={"maxiter": 600, "xatol": 1e-4, "fatol": 1e-8})
+    def error(par, k, extra=None):
+        total = 0.0
+        for j, (terms, keep, refs) in enumerate(data):
+            ratio = _hot_ratio(terms, par)
+            local, screened = _screened(terms, par, ("sigma", "q")[k], ratio)
+            model = local + screened + (0.0 if extra is None else
+                                        _coupling(terms, par, extra[j]))
+            total += np.sum((model[keep] - refs[k]) ** 2) / np.sum(refs[k] ** 2)
+        return total
+
+    def fit(loss, starts):
+        return min((minimize(loss, s, method="Nelder-Mead",
+                             options={"maxiter": 3000, "xatol": 1e-4, "fatol": 1e-9})
                     for s in starts), key=lambda r: r.fun)
-        params.update(_pack(flux, best.x, w0_min))
-        losses["sigma_xx" if flux == "sigma" else "q_x"] = float(best.fun)
-    return NonlocalParams(**params, kn_max=kn_max), losses
+
+    best_q = fit(lambda v: error(NonlocalParams(**unpack("q", v), kn_max=kn_max), 1),
+                 STARTS_Q)
+    params = unpack("q", best_q.x)
+    qpar = NonlocalParams(**params, kn_max=kn_max)
+    screened_q = [_screened(terms, qpar, "q", _hot_ratio(terms, qpar))[1]
+                  for terms, _, _ in data]
+    best_s = fit(lambda v: error(NonlocalParams(**unpack("sigma", v), **params,
+                                                kn_max=kn_max), 0, screened_q),
+                 STARTS_SIGMA)
+    params.update(unpack("sigma", best_s.x))
+    return NonlocalParams(**params, kn_max=kn_max), {"sigma_xx": float(best_s.fun),
+                                                     "q_x": float(best_q.fun)}
