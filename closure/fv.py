@@ -135,15 +135,15 @@ class FVSolver:
             raise InputError(f"{system.name}: its stiff productions need the IMEX scheme of "
                              "the numba back end (backend='numba')")
         r13 = system.code in (kernels.R13, kernels.LR13F)
-        ros2 = r13 or system.code in (kernels.NSF, kernels.LNSF)
+        ros2 = r13 or system.code in (kernels.NSF, kernels.LNSF, kernels.NLNSF)
         scheme = numerics.dissipative_scheme
         if scheme in ("ros2", "imex") and system.code == kernels.LR13:
             raise InputError(f"{system.name}: dissipative_scheme {scheme!r} is unstable for "
                              "the learned R13 at Kn ~ 1 (its network's coefficients change "
                              "within the step); use 'rkl2'")
-        if scheme in ("ros2", "imex") and system.code == kernels.NLNSF:
-            raise InputError(f"{system.name}: dissipative_scheme {scheme!r} has no "
-                             "linearisation of the non-local fluxes; use 'rkl2'")
+        if scheme == "imex" and system.code == kernels.NLNSF:
+            raise InputError(f"{system.name}: dissipative_scheme 'imex' is for R13; use "
+                             "'ros2' or 'rkl2'")
         if scheme == "imex" and system.code in (kernels.NSF, kernels.LNSF):
             raise InputError(f"{system.name}: dissipative_scheme 'imex' is for R13, whose "
                              "implicit stages are linear (linearised stages failed at large "

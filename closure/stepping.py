@@ -237,6 +237,9 @@ def dissipation_and_jacobian(code, Ug, dx, par, table, M, A, BL, BR, uf, dy, e):
             dy[i] = 2.0 * W[4, i + NG] / W[1, i + NG]
             e[i] = 2.0 * W[0, i + NG]
         return
+    if code == NLNSF:
+        _nonlocal_linearisation(Ug, dx, par, table, M, A, BL, BR, uf, dy, e)
+        return
     nx, ny = int(par[6]), int(par[7])
     F1 = np.empty(nf)
     F2 = np.empty(nf)
@@ -265,6 +268,45 @@ def dissipation_and_jacobian(code, Ug, dx, par, table, M, A, BL, BR, uf, dy, e):
         M[0, i] = 0.0
         M[1, i] = -(F1[i + 1] - F1[i]) / dx
         M[2, i] = -(F2[i + 1] - F2[i]) / dx
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def _nonlocal_linearisation(Ug, dx, par, table, M, A, BL, BR, uf, dy, e):
+    """`dissipation_and_jacobian` of NLNSF: M from its non-local fluxes; W that of NSF with
+    each face's coefficient scaled by the flux's gain slope in its own gradient, 1 + 2 beta
+    Kn, times the part of the flux left at the grid's highest wavenumber, w0 + (1 - w0) /
+    (1 + 4 l^2 / dx^2) with l = alpha lambda (1 at the end faces, which carry G).  That
+    W is exact for neither the screened part's low wavenumbers nor T_hot and the coupling;
+    ROS2 keeps its order two for any W (the W terms cancel to O(h^3) in its expansion), and
+    W need only damp the stiff, high-wavenumber modes."""
+    nf = Ug.shape[1] - 2 * NG + 1
+    n = nf - 1
+    F = np.zeros((M.shape[0], nf))
+    W = np.empty((7, Ug.shape[1]))
+    dissipative_flux(NLNSF, Ug, dx, par, F, W, table)
+    for v in range(M.shape[0]):
+        for i in range(n):
+            M[v, i] = -(F[v, i + 1] - F[v, i]) / dx
+    for f in range(nf):
+        rl, ul, tl = primitive(NLNSF, Ug, f + 1, par[1])
+        rr, ur, tr = primitive(NLNSF, Ug, f + 2, par[1])
+        _, _, lam, kn = nonlocal_face(rl, ul, tl, rr, ur, tr, dx, par)
+        th = 0.5 * (tl + tr)
+        mu = par[2] * th ** par[3]
+        fac = np.empty(2)
+        for k in range(2):
+            w0, alpha, beta = par[5 + 3 * k], par[6 + 3 * k], par[7 + 3 * k]
+            ell = alpha * lam
+            left = 1.0 if f == 0 or f == nf - 1 else 1.0 / (1.0 + 4.0 * ell * ell / (dx * dx))
+            fac[k] = (1.0 + 2.0 * beta * kn) * (w0 + (1.0 - w0) * left)
+        A[f] = 4.0 / 3.0 * mu * fac[0]
+        BL[f] = (par[1] + 1.0) * mu / par[4] * fac[1]
+        BR[f] = BL[f]
+        uf[f] = 0.5 * (ul + ur)
+    for i in range(n):
+        rho, u, T = primitive(NLNSF, Ug, i + NG, par[1])
+        dy[i] = rho * par[1]
+        e[i] = u
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
@@ -330,7 +372,7 @@ def _solve_work(n):
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
 def ros2(code, U, tau, dx, bc, left, down, par, table, Ug, M0, M, Y, K1):
-    """Advance the dissipative part of NSF, LNSF, R13 or LR13F over tau in place (class
+    """Advance the dissipative part of NSF, LNSF, NLNSF, R13 or LR13F over tau in place (class
     ROS2; two linear solves).  W is the flux-form linearisation of
     `dissipation_and_jacobian`: two scalar tridiagonal systems per stage, and every stage a
     flux difference, so mass, momentum and energy (and the other moments' fluxes) stay
@@ -490,8 +532,6 @@ def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table, s
     dissipative = diffusivity_coefficient(code, par) > 0.0
     if dissipative and split == IMEX and not code >= R13:
         raise ValueError("IMEX: the R13 family only (FVSolver allows R13 and LR13F)")
-    if code == NLNSF and split == SPLIT_ROS2:
-        raise ValueError("ROS2: no linearisation of the non-local fluxes (NLNSF); use RKL2")
     k = 0
     stages = 0
     retaken = 0

@@ -19,11 +19,13 @@ Two terms of the second version ("closure.nonlocal/2"; all 0 is the first):
   the local lambda by sqrt(T_hot / T); T_hot = max(T, K_hot[T]) is T screened over
   alpha_hot lambda, and gamma (fitted) sets how l follows it (gamma = 1: that argument);
 - sigma_xx gains c_sigma (lambda / sqrt T) d/dx of q_x's screened part, the form of the
-  heat-flux term of Grad's and the R13 stress equations (-(8/15)(mu/p) dq_x/dx at first
-  order, from the (4/5) d<q_i/dx_j> of the stress balance [Grad, Comm. Pure Appl. Math. 2,
-  331 (1949)]; mu/p = 0.783 lambda / sqrt T here, so Grad's c_sigma is -0.418); it uses
-  the screened part only, which is bounded at high wavenumbers, so it adds no third
-  derivative (Burnett's instability).
+  heat-flux term of Grad's and the R13 stress balance, whose (4/5) d<q_i/dx_j> gives
+  sigma_xx a part -(8/15)(mu/p) dq_x/dx [Grad, Comm. Pure Appl. Math. 2, 331 (1949)], of
+  Burnett order (O(Kn^2)); mu/p = 0.783 lambda / sqrt T here, and the screened part tends
+  to (1 - w0_q) q_x at long wavelengths, so Grad's value is c_sigma = -0.418 / (1 - w0_q).
+  It uses the screened part only, which is bounded at high wavenumbers, so it adds no
+  third derivative (Burnett's instability); alpha_q > 0 is required with it, and
+  `coupling_ratio` <= 1 (the thermal pressure keeps its sign at every wavenumber).
 Fitted: w0, alpha, beta, gamma per flux, alpha_hot and c_sigma; kn_max from the data.
 
 What holds (tested in `tests/closure/test_nonlocal.py`):
@@ -35,21 +37,28 @@ What holds (tested in `tests/closure/test_nonlocal.py`):
   the coupling is 0 there), so the boundary fluxes vanish where the ends are uniform, as
   NSF's do;
 - Galilean invariance (gradients and the local state only) and reflection symmetry;
-- linearly dissipative: about a uniform state (T_hot = T, no coupling at first order) each
-  flux damps a mode of wavenumber k at its NSF rate times w0 + (1 - w0)/(1 + l^2 k^2) > 0,
-  and the Jacobian on shock profiles has no growing mode (tested).  No entropy
-  inequality: the screening is designed to carry heat against the local gradient behind a
-  temperature overshoot.  At high k only the fraction w0 of NSF's smoothing is left, so
-  w0 > 0 is required; the fit keeps w0 >= 0.25 (below about 0.2 the marched Mach 5.5
-  shock settles into a limit cycle instead of a steady state).
+- linearly dissipative about a uniform state: there T_hot = T, and in primitive
+  variables the dissipative operator is triangular (the coupling adds a T-term to the
+  momentum equation only), so each flux damps a mode of wavenumber k at its NSF rate times
+  w0 + (1 - w0)/(1 + l^2 k^2) > 0.  On steep profiles the hot-molecule factor is weakly
+  anti-diffusive (where T rises, l shortens): the dissipative Jacobian on shock-like
+  profiles has a slow growing mode from Mach 5.5 up, bounded in the tests; the marched
+  shocks are steady.  No entropy inequality: the screening is designed to carry heat
+  against the local gradient behind a temperature overshoot.  At high k only the fraction
+  w0 of NSF's smoothing is left, so w0 > 0 is required; the fit keeps w0 >= 0.25 (free,
+  it takes 0.1 and the marched Mach 4.5 and 5.5 shocks settle into limit cycles; at
+  w0 >= 0.2 Mach 4.5 is steady and 5.5 is not).
 
 The screening is a tridiagonal solve over the faces per evaluation (cyclic on periodic
-domains; three per evaluation with T_hot), so the time-accurate split step is RKL2 (ROS2
-and IMEX would need a linearisation of the non-local operator).  The explicit bound is
-NSF's times, per face, the largest over the two fluxes of (1 + 3 beta Kn)(w0 + (1 - w0)
-min(1, dx^2 / (4 alpha^2 lambda^2))) (the screened part's damping at the grid's
-wavenumbers, with l >= alpha lambda; 1 + 3 beta Kn at the faces next to the domain's ends,
-whose neighbours carry the unscreened flux), `stepping.dissipative_dt`.
+domains; three per evaluation with T_hot).  The time-accurate split step is ROS2 by default,
+with an approximate linearisation (NSF's, each face scaled by the gain's slope and the part
+of the flux left at the grid's highest wavenumber, `stepping._nonlocal_linearisation`;
+ROS2 is second order for any such W), or RKL2 with the explicit bound: NSF's times, per
+face, the largest over the two fluxes of (1 + 3 beta Kn)(w0 + (1 - w0) min(1, dx^2 / (4
+alpha^2 lambda^2))) (the screened part's damping at the grid's wavenumbers, with l >=
+alpha lambda; 1 + 3 beta Kn at the faces next to the domain's ends, whose neighbours carry
+the unscreened flux), `stepping.dissipative_dt`.  The steady march takes unsplit explicit
+steps under that bound.
 """
 
 import json
@@ -108,6 +117,9 @@ class NonlocalParams:
                 raise InputError(f"NonlocalParams.kn_max = {v} is not positive")
             if v < 0.0 and f.name != "c_sigma":
                 raise InputError(f"NonlocalParams.{f.name} = {v} is negative")
+        if self.c_sigma != 0.0 and self.w0_q < 1.0 and self.alpha_q == 0.0:
+            raise InputError("NonlocalParams: c_sigma != 0 needs alpha_q > 0 (unscreened, the "
+                             "coupling is a T_xx term in sigma_xx: a grid-scale instability)")
         if (self.gamma_sigma > 0.0 or self.gamma_q > 0.0) and self.alpha_hot == 0.0:
             raise InputError("NonlocalParams: gamma > 0 needs alpha_hot > 0 (T_hot = T "
                              "otherwise, and gamma would do nothing)")
@@ -155,6 +167,19 @@ class NonlocalParams:
             raise InputError(f"{path}: {exc}") from exc
 
 
+def coupling_ratio(params, gas, prandtl=2.0 / 3.0):
+    """|c_sigma| (1 - w0_q) (c_p / Pr) MFP_FACTOR / alpha_q^2: about a uniform state the
+    coupling adds to sigma_xx, at wavenumber k, c_sigma (1 - w0_q) kappa lambda k^2 /
+    (sqrt T (1 + l^2 k^2)) times T's perturbation, which for c_sigma < 0 lowers the
+    pressure's response to T by up to this ratio times rho (k -> inf); below 1 the thermal
+    pressure keeps its sign at every wavenumber (sufficient: periodic waves on 128 cells at
+    Kn = 0.03 and 0.3 stayed stable up to 2.0, failed at 3.3).  0 without a coupling."""
+    if params.c_sigma == 0.0 or params.w0_q == 1.0:
+        return 0.0
+    return (abs(params.c_sigma) * (1.0 - params.w0_q) * gas.cp / prandtl * MFP_FACTOR
+            / params.alpha_q ** 2)
+
+
 class NonlocalNSF(KernelFluxes, NSF):
     """params: NonlocalParams, the path of a model file, or None for the shipped one
     (`closure/models/nonlocal.json`, experiments/learned_closure/nonlocal_closure.py).
@@ -184,6 +209,12 @@ class NonlocalNSF(KernelFluxes, NSF):
             if want is not None and abs(want - gas.omega) > 1e-12:
                 warnings.warn(f"non-local closure: {path} was fitted at omega = {want}, used "
                               f"with omega = {gas.omega}", stacklevel=2)
+        ratio = coupling_ratio(params, gas, prandtl)
+        if ratio > 1.0:
+            raise InputError(f"non-local closure: c_sigma = {params.c_sigma:g} with alpha_q = "
+                             f"{params.alpha_q:g}, w0_q = {params.w0_q:g}: the coupling would "
+                             f"reverse the thermal pressure at short wavelengths (ratio "
+                             f"{ratio:.3g} > 1, `coupling_ratio`)")
         self.params = params
         self._warned = False
         self.model_attrs = {"model_file": meta.get("model_file", "in memory"),
@@ -321,14 +352,20 @@ def fit_nonlocal(profiles, gas, mu_ref, prandtl=2.0 / 3.0, window=20.0, w0_min=0
     first for q_x (w0, alpha, beta, gamma, alpha_hot), then for sigma_xx (w0, alpha, beta,
     gamma, c_sigma) at q_x's fitted screened part.  w0 in [w0_min, 1], gamma in [0,
     gamma_max] (0: no hot-molecule length, alpha_hot = 0), lengths at most 12 mean free
-    paths; coupling=False fixes c_sigma = 0 (gamma_max = 0 and coupling=False: the first
-    form).  kn_max is the largest Kn in the windows.
+    paths in alpha and alpha_hot (the hot-molecule factor lengthens l further), beta at most
+    e^4 = 55, |c_sigma| at most half the bound of `coupling_ratio`; coupling=False fixes
+    c_sigma = 0 (gamma_max = 0 and coupling=False: the first form).  kn_max is the largest Kn
+    in the windows.  Nelder-Mead reports convergence on the flat directions the bounds leave,
+    so the parameters that ended at a bound are listed.
 
     profiles: kinetic solutions (`boltzmann.Solution`: x and the moments) or mappings with
     x (uniform), rho, u, T, sigma_xx, q_x.  Returns (NonlocalParams, {"sigma_xx": loss,
-    "q_x": loss})."""
+    "q_x": loss, "at_bounds": [names of the parameters at a bound]})."""
     from scipy.optimize import minimize
 
+    if not 0.0 < w0_min < 1.0 or not gamma_max >= 0.0:
+        raise InputError(f"fit_nonlocal: w0_min = {w0_min} outside (0, 1) or gamma_max = "
+                         f"{gamma_max} negative")
     data, kn_max = [], 0.0
     for p in profiles:
         x = np.asarray(p.x if hasattr(p, "x") else p["x"], dtype=float)
@@ -349,8 +386,10 @@ def fit_nonlocal(profiles, gas, mu_ref, prandtl=2.0 / 3.0, window=20.0, w0_min=0
                f"gamma_{flux}": _logistic(v[3], 0.0, gamma_max) if gamma_max > 0 else 0.0}
         if flux == "q":
             out["alpha_hot"] = _exp(v[4]) if gamma_max > 0 else 0.0
-        else:
-            out["c_sigma"] = float(v[4]) if coupling else 0.0
+        else:  # c_sigma within half the bound of `coupling_ratio`
+            c_max = 0.5 * params["alpha_q"] ** 2 / (max(1.0 - params["w0_q"], 1e-12)
+                                                    * gas.cp / prandtl * MFP_FACTOR)
+            out["c_sigma"] = float(np.clip(v[4], -c_max, c_max)) if coupling else 0.0
         return out
 
     def error(par, k, extra=None):
@@ -368,6 +407,7 @@ def fit_nonlocal(profiles, gas, mu_ref, prandtl=2.0 / 3.0, window=20.0, w0_min=0
                              options={"maxiter": 3000, "xatol": 1e-4, "fatol": 1e-9})
                     for s in starts), key=lambda r: r.fun)
 
+    params = {}
     best_q = fit(lambda v: error(NonlocalParams(**unpack("q", v), kn_max=kn_max), 1),
                  STARTS_Q)
     params = unpack("q", best_q.x)
@@ -378,5 +418,19 @@ def fit_nonlocal(profiles, gas, mu_ref, prandtl=2.0 / 3.0, window=20.0, w0_min=0
                                                 kn_max=kn_max), 0, screened_q),
                  STARTS_SIGMA)
     params.update(unpack("sigma", best_s.x))
+    c_max = 0.5 * params["alpha_q"] ** 2 / (max(1.0 - params["w0_q"], 1e-12) * gas.cp
+                                            / prandtl * MFP_FACTOR)
+    limits = {"w0": (w0_min, 1.0), "alpha": (np.exp(-8.0), np.exp(2.5)),
+              "beta": (np.exp(-8.0), np.exp(4.0)), "gamma": (0.0, gamma_max),
+              "alpha_hot": (np.exp(-8.0), np.exp(2.5)), "c_sigma": (-c_max, c_max)}
+    at_bounds = [k for k, v in params.items()
+                 if any(abs(v - b) <= 1e-6 * max(1.0, abs(b))
+                        for b in limits["alpha_hot" if k == "alpha_hot" else
+                                        "c_sigma" if k == "c_sigma" else k.split("_")[0]])]
+    if not coupling:
+        at_bounds = [k for k in at_bounds if k != "c_sigma"]
+    if gamma_max == 0.0:
+        at_bounds = [k for k in at_bounds if not k.startswith("gamma") and k != "alpha_hot"]
     return NonlocalParams(**params, kn_max=kn_max), {"sigma_xx": float(best_s.fun),
-                                                     "q_x": float(best_q.fun)}
+                                                     "q_x": float(best_q.fun),
+                                                     "at_bounds": at_bounds}

@@ -12,6 +12,7 @@ import boltzmann as bz
 from boltzmann.errors import InputError
 from closure import kernels, stepping
 from closure.fv import FVNumerics, FVSolver
+from closure.metrics import rel_l2
 from closure.systems import NSF, SYSTEMS
 from closure.systems.local import EnvelopeWarning
 from closure.systems.nonlocal_nsf import (
@@ -19,6 +20,7 @@ from closure.systems.nonlocal_nsf import (
     NonlocalNSF,
     NonlocalParams,
     apriori_fluxes,
+    coupling_ratio,
     fit_nonlocal,
     gradient_knudsen,
     screen_numpy,
@@ -130,6 +132,25 @@ def test_periodic_conservation_reflection_and_galilean_invariance():
     assert np.allclose(q2, q, rtol=1e-12, atol=1e-12 * np.abs(q).max())
 
 
+def test_periodic_fluxes_are_shift_equivariant():
+    """On a periodic domain a cyclic shift of the cells shifts the face fluxes alike, to
+    round-off: the cyclic screening solves and the coupling's derivative across the seam
+    (faces 0 and n are one face) have no preferred cell."""
+    wave = bz.PeriodicWave(kn=0.3, amplitude=0.3, u0=0.4)
+    solver = _solver(wave, 32)
+    _, rho, u, T = _profile(32, solver.dx, seed=7)
+    U = solver.system.from_primitive(rho, u, T)
+    for k in (0, 1, 5, 31):
+        solver.U[:] = np.roll(U, k, axis=1)
+        F = solver.system.face_flux(solver.U, solver.dx, solver.ghosted(), solver._par)
+        if k == 0:
+            F0 = F
+            assert np.allclose(F[:, 0], F[:, -1], rtol=1e-13, atol=1e-13)
+            continue
+        assert np.allclose(F[:, :-1], np.roll(F0[:, :-1], k, axis=1), rtol=1e-11,
+                           atol=1e-12 * np.abs(F0).max())
+
+
 def test_model_file_round_trip_and_refusals(tmp_path):
     path = tmp_path / "m.json"
     PARAMS.save(path, omega=0.5, prandtl=2.0 / 3.0)
@@ -169,6 +190,11 @@ def test_model_file_round_trip_and_refusals(tmp_path):
     with pytest.raises(InputError, match="alpha_hot"):
         NonlocalParams(gamma_q=1.0)  # no hot temperature to follow
     assert NonlocalParams(c_sigma=-0.1).c_sigma == -0.1  # the coupling takes either sign
+    with pytest.raises(InputError, match="alpha_q"):
+        NonlocalParams(w0_q=0.25, c_sigma=-0.4)  # on the unscreened q: T_xx in sigma_xx
+    with pytest.raises(InputError, match="thermal pressure"):
+        NonlocalNSF(GAS, 1.0, params=replace(PARAMS, c_sigma=-10.0))
+    assert coupling_ratio(replace(PARAMS, c_sigma=-10.0), GAS) > 1.0
     # a first-version file ("closure.nonlocal/1", six parameters and kn_max) loads as the
     # first form; the second version's names are refused in it
     doc = json.loads(path.read_text())
@@ -184,8 +210,7 @@ def test_model_file_round_trip_and_refusals(tmp_path):
     with pytest.warns(EnvelopeWarning, match="gradient Knudsen number"):
         FVSolver(tube, GAS, NonlocalNSF(GAS, GAS.mu_ref(tube.mfp_ref), params=replace(
             PARAMS, kn_max=0.01)), FVNumerics(nx=50)).run()
-    for kw, match in (({"backend": "numpy"}, "numba"), ({"dissipative_scheme": "ros2"}, "rkl2"),
-                      ({"dissipative_scheme": "imex"}, "rkl2")):
+    for kw, match in (({"backend": "numpy"}, "numba"), ({"dissipative_scheme": "imex"}, "R13")):
         with pytest.raises(InputError, match=match):
             _solver(tube, **kw)
 
@@ -206,10 +231,28 @@ def test_open_boundaries_carry_the_local_flux_and_diagnostics_are_the_solvers():
     sol = solver.solution()
     assert np.allclose(sol["q_x"], 0.5 * (q[1:] + q[:-1]), rtol=0, atol=1e-15)
     assert np.allclose(sol["sigma_xx"], 0.5 * (sigma[1:] + sigma[:-1]), rtol=0, atol=1e-15)
-    with pytest.raises(ValueError, match="ROS2"):
-        stepping.advance(solver.system.code, solver.U.copy(), 0.0, 1e-3, 1, solver.dx, 0.5,
-                         solver._bc, solver._left, solver._down, solver._par, solver._table,
-                         stepping.SPLIT_ROS2)
+
+
+def test_ros2_agrees_with_rkl2_and_conserves():
+    """The time-accurate split step: ROS2 with the approximate W of
+    `stepping._nonlocal_linearisation` (second order for any W) against RKL2 with the
+    kernels' explicit bound, on a Sod tube at Kn = 0.03 with the gain capped at Kn = 0.5
+    (measured differences 2e-4 to 1.1e-3 in rho, u, T, 2.5e-3 in q_x; uncapped, the gain of
+    the initial jump makes them 0.7-1 %), and conservation to round-off on a periodic wave."""
+    tube = bz.ShockTube.sod(kn=0.03, t_end=0.15)
+    capped = NonlocalNSF(GAS, GAS.mu_ref(tube.mfp_ref), params=replace(PARAMS, kn_max=0.5))
+    sols = {s: FVSolver(tube, GAS, capped, FVNumerics(nx=200, dissipative_scheme=s)).run()
+            for s in ("rkl2", "ros2")}
+    assert sols["ros2"].info["dissipative_scheme"] == "ros2"
+    assert sols["ros2"].info["dissipative_stages"] < sols["rkl2"].info["dissipative_stages"] / 3
+    for k, tol in (("rho", 1e-3), ("u", 1e-3), ("T", 3e-3), ("q_x", 1e-2)):
+        assert rel_l2(sols["ros2"][k], sols["rkl2"][k]) < tol, k
+    wave = bz.PeriodicWave(kn=0.3, amplitude=0.3, u0=0.4)
+    solver = _solver(wave, dissipative_scheme="ros2")
+    U0 = solver.U.sum(1).copy()
+    solver.advance(max_steps=40)
+    assert solver.dissipative_stages == 2 * 2 * 40  # two ROS2 stages per half step
+    assert np.allclose(solver.U.sum(1), U0, rtol=1e-13, atol=1e-13)
 
 
 def test_shipped_model_is_registered_and_loads():
@@ -219,7 +262,7 @@ def test_shipped_model_is_registered_and_loads():
     assert params.beta_q > 0.0 and params.w0_q < 1.0
     sol = FVSolver(bz.ShockTube.sod(kn=0.01, t_end=0.02), GAS, "nonlocal",
                    FVNumerics(nx=50)).run()
-    assert sol.info["dissipative_scheme"] == "rkl2" and np.all(np.isfinite(sol["q_x"]))
+    assert sol.info["dissipative_scheme"] == "ros2" and np.all(np.isfinite(sol["q_x"]))
 
 
 def test_fit_lowers_the_apriori_error_of_a_kinetic_shock():
@@ -234,9 +277,17 @@ def test_fit_lowers_the_apriori_error_of_a_kinetic_shock():
         ref = 0.5 * (kin[name][1:] + kin[name][:-1])
         nsf[name] = np.sum((model - ref)[keep] ** 2) / np.sum(ref[keep] ** 2)
         assert losses[name] < nsf[name] / 3, (name, losses, nsf)
+    # the second form's terms lower the loss below the first form's fit (which they contain)
+    first, first_losses = fit_nonlocal([kin], GAS, GAS.mu_ref(1.0), window=15.0,
+                                       gamma_max=0.0, coupling=False)
+    assert first.gamma_q == first.alpha_hot == first.c_sigma == 0.0
+    assert params.gamma_q > 0.0 and params.c_sigma != 0.0
+    for name in ("sigma_xx", "q_x"):
+        assert losses[name] < 0.9 * first_losses[name], (name, losses, first_losses)
+    assert isinstance(losses["at_bounds"], list)
 
 
-@pytest.mark.parametrize("mach", [3.0, 8.0])
+@pytest.mark.parametrize("mach", [3.0, 5.5, 8.0])
 def test_explicit_bound_is_stable_and_not_loose(mach):
     """The eigenvalues of the dissipative operator's Jacobian (finite differences) on a
     shock-like tanh profile, times the kernels' step bound, stay within the forward-Euler
@@ -274,24 +325,33 @@ def test_explicit_bound_is_stable_and_not_loose(mach):
         # T_hot's screening length falls as the local T rises, which gives the dissipative
         # operator alone a slow growing mode on steep profiles (none about uniform states):
         # fewer than one e-fold while the upstream flow crosses 5 mean free paths (measured
-        # 0.44 at Mach 8); the marched shocks are steady (docs/learned_closure.md)
+        # 0.07 at Mach 5.5, 0.44 at Mach 8; the bound is set from those with a margin); the
+        # marched shocks are steady (docs/learned_closure.md)
         assert lam.real.max() * 5.0 * prob.mfp_ref / up.u < 1.0
     assert np.abs(lam.imag).max() < 1e-2 * np.abs(lam).max()
     assert 0.5 < np.abs(lam).max() * dt < 2.0
 
 
 def test_stagnant_thermal_contact_stays_nearly_monotone():
-    """A pressure-balanced 10:1 temperature jump in gas at rest (Kn = 0.03, before the waves
-    reflect): NSF and the first form keep T monotone.  The hot-molecule length shortens where
-    T rises, the one anti-diffusive tendency of the second form: it raises at most one
-    extremum, of at most 2e-4 of the jump (measured 5.9e-5 on 100 cells, 9.5e-5 on 200; with
-    gamma = 3 for both fluxes, 21 extrema of up to 6e-4)."""
+    """A pressure-balanced 10:1 temperature jump in gas at rest (Kn = 0.03, 200 cells,
+    before the waves reflect): NSF keeps T monotone, and so does the shipped closure
+    without its coupling.  The coupling (a dispersive term of Burnett order) raises one
+    extremum of 3.4e-5 of the jump (at most one of 2e-4 allowed).  A strong hot-molecule
+    factor is anti-diffusive (where T rises, l shortens): gamma = 3 for both fluxes gives 42
+    extrema, which the test must see."""
     tube = bz.ShockTube(bz.State(0.1, 0.0, 10.0), bz.State(1.0, 0.0, 1.0), t_end=0.1, kn=0.03)
     params, _ = NonlocalParams.load(DEFAULT_MODEL)
-    assert params.gamma_q > 0.0 and params.alpha_hot > 0.0
-    for par, allowed in ((params, 1), (replace(params, gamma_sigma=0.0, gamma_q=0.0), 0)):
+    assert params.gamma_q > 0.0 and params.alpha_hot > 0.0 and params.c_sigma != 0.0
+
+    def extrema(par):
         sol = FVSolver(tube, GAS, NonlocalNSF(GAS, GAS.mu_ref(tube.mfp_ref), params=par),
-                       FVNumerics(nx=100)).run()
+                       FVNumerics(nx=200)).run()
         d = np.diff(sol["T"])
-        assert (d > 0.0).sum() <= allowed and d.max() <= 2e-4 * 9.0, (par, d.max())
         assert sol["T"][0] - sol["T"][-1] > 3.0  # the front is still there
+        return int((d > 0.0).sum()), max(float(d.max()), 0.0) / 9.0
+
+    assert extrema(NonlocalParams()) == (0, 0.0)  # NSF
+    assert extrema(replace(params, c_sigma=0.0)) == (0, 0.0)
+    count, size = extrema(params)
+    assert count <= 1 and size <= 2e-4, (count, size)
+    assert extrema(replace(params, gamma_sigma=3.0, gamma_q=3.0))[0] > 10
