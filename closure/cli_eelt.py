@@ -16,8 +16,9 @@
 `closure dp run|resume|status` are the same as `closure eelt ...`.  The config's top-level
 `kind` chooses the adapters: "closure" (shock tubes, kinetic labels, the learned moment
 closure; closure.nn.eelt.build lists its tables), "local_closure" (the same tubes and labels,
-the learned local constitutive map; closure.nn.local_eelt) or "dp" (DP-GEN for a Deep
-Potential; closure.dp.dpgen).
+the learned local constitutive map; closure.nn.local_eelt), "nonlocal_closure" (the same,
+the fitted non-local closure; closure.nonlocal_eelt) or "dp" (DP-GEN for a Deep Potential;
+closure.dp.dpgen).
 """
 
 import shutil
@@ -36,8 +37,10 @@ def _builders():
     from .dp.dpgen import build as dp
     from .nn.eelt import build as moment_closure
     from .nn.local_eelt import build as local_closure
+    from .nonlocal_eelt import build as nonlocal_closure
 
-    return {"dp": dp, "closure": moment_closure, "local_closure": local_closure}
+    return {"dp": dp, "closure": moment_closure, "local_closure": local_closure,
+            "nonlocal_closure": nonlocal_closure}
 
 
 def add_parsers(sub):

@@ -344,8 +344,22 @@ STARTS_SIGMA = ((-1.3, 0.5, 0.5, 0.0, -0.06), (-2.0, 0.2, 0.5, 0.7, -0.06),
                 (0.0, 0.0, 0.0, -1.0, -0.03), (-3.0, 0.1, 0.3, 1.0, -0.09))
 
 
+def _unconstrained(params, flux, w0_min, gamma_max):
+    """The fit variables of one flux's parameters (`fit_nonlocal`'s unpack, inverted; values
+    at a bound map to +-20)."""
+    def logit(y):
+        return float(np.log(y / (1.0 - y))) if 0.0 < y < 1.0 else (-20.0 if y <= 0 else 20.0)
+
+    v = [logit((getattr(params, f"w0_{flux}") - w0_min) / (1.0 - w0_min)),
+         float(np.log(max(getattr(params, f"alpha_{flux}"), 1e-8))),
+         float(np.log(max(getattr(params, f"beta_{flux}"), 1e-8))),
+         logit(getattr(params, f"gamma_{flux}") / gamma_max) if gamma_max > 0 else 0.0]
+    v.append(float(np.log(max(params.alpha_hot, 1e-8))) if flux == "q" else params.c_sigma)
+    return tuple(v)
+
+
 def fit_nonlocal(profiles, gas, mu_ref, prandtl=2.0 / 3.0, window=20.0, w0_min=0.25,
-                 gamma_max=2.0, coupling=True):
+                 gamma_max=2.0, coupling=True, start=None, kn_keep=np.inf):
     """Fit the parameters a priori to kinetic profiles: the sum over the profiles of the
     squared relative L2 error of `apriori_fluxes` against the kinetic fluxes (mean of the
     two points at each face) over |x| < window, minimised by Nelder-Mead from a few starts,
@@ -359,8 +373,13 @@ def fit_nonlocal(profiles, gas, mu_ref, prandtl=2.0 / 3.0, window=20.0, w0_min=0
     so the parameters that ended at a bound are listed.
 
     profiles: kinetic solutions (`boltzmann.Solution`: x and the moments) or mappings with
-    x (uniform), rho, u, T, sigma_xx, q_x.  Returns (NonlocalParams, {"sigma_xx": loss,
-    "q_x": loss, "at_bounds": [names of the parameters at a bound]})."""
+    x (uniform), rho, u, T, sigma_xx, q_x and optionally their own mu_ref (a tube's Kn;
+    mu_ref otherwise); profiles without flux, or whose largest gradient Knudsen number in
+    the window exceeds kn_keep (gradients the form cannot follow), are skipped.  start:
+    NonlocalParams to start
+    from alone (a warm start, e.g. a bootstrap member from the full fit) instead of the
+    fixed starts.  Returns (NonlocalParams, {"sigma_xx": loss, "q_x": loss, "at_bounds":
+    [names of the parameters at a bound]})."""
     from scipy.optimize import minimize
 
     if not 0.0 < w0_min < 1.0 or not gamma_max >= 0.0:
@@ -374,11 +393,17 @@ def fit_nonlocal(profiles, gas, mu_ref, prandtl=2.0 / 3.0, window=20.0, w0_min=0
         prim = [np.asarray(p[k], dtype=float) for k in ("rho", "u", "T")]
         refs = [0.5 * (np.asarray(p[k])[1:] + np.asarray(p[k])[:-1])[keep]
                 for k in ("sigma_xx", "q_x")]
-        terms = _face_terms(x, *prim, gas, mu_ref, prandtl)  # once, not per evaluation
+        if not all(np.any(r != 0.0) for r in refs):
+            continue
+        own = p["mu_ref"] if not hasattr(p, "x") and "mu_ref" in p else mu_ref
+        terms = _face_terms(x, *prim, gas, own, prandtl)  # once, not per evaluation
+        if not terms[4][keep].max() <= kn_keep:
+            continue
         data.append((terms, keep, refs))
         kn_max = max(kn_max, float(terms[4][keep].max()))
     if not data:
-        raise InputError("fit_nonlocal: no profiles")
+        raise InputError(f"fit_nonlocal: no profiles (with flux and gradient Knudsen numbers "
+                         f"<= {kn_keep:g})")
 
     def unpack(flux, v):
         out = {f"w0_{flux}": _logistic(v[0], w0_min, 1.0), f"alpha_{flux}": _exp(v[1]),
@@ -408,15 +433,19 @@ def fit_nonlocal(profiles, gas, mu_ref, prandtl=2.0 / 3.0, window=20.0, w0_min=0
                     for s in starts), key=lambda r: r.fun)
 
     params = {}
+    starts_q, starts_s = STARTS_Q, STARTS_SIGMA
+    if start is not None:
+        starts_q = (_unconstrained(start, "q", w0_min, gamma_max),)
+        starts_s = (_unconstrained(start, "sigma", w0_min, gamma_max),)
     best_q = fit(lambda v: error(NonlocalParams(**unpack("q", v), kn_max=kn_max), 1),
-                 STARTS_Q)
+                 starts_q)
     params = unpack("q", best_q.x)
     qpar = NonlocalParams(**params, kn_max=kn_max)
     screened_q = [_screened(terms, qpar, "q", _hot_ratio(terms, qpar))[1]
                   for terms, _, _ in data]
     best_s = fit(lambda v: error(NonlocalParams(**unpack("sigma", v), **params,
                                                 kn_max=kn_max), 0, screened_q),
-                 STARTS_SIGMA)
+                 starts_s)
     params.update(unpack("sigma", best_s.x))
     c_max = 0.5 * params["alpha_q"] ** 2 / (max(1.0 - params["w0_q"], 1e-12) * gas.cp
                                             / prandtl * MFP_FACTOR)

@@ -14,7 +14,8 @@ For every replicate config (its initial tubes, explorations and training seed):
   Mach 5.5 normal shock, each problem's error weighted equally: for the moment closure
   (config kind "closure") the a-priori closure error (`closure.nn.eelt.a_priori_error`),
   for the local closure (kind "local_closure") the a-posteriori error of its solution
-  (`closure.nn.local_eelt.a_posteriori_errors`).
+  (`closure.nn.local_eelt.a_posteriori_errors`), and for the non-local closure (kind
+  "nonlocal_closure") the same with its own solution (`closure.nonlocal_eelt`).
 
 The random arm's mean log error over all its curves (every replicate and draw) is
 interpolated (log-linearly in the labels, first crossing) at each error of the EELT arm's
@@ -55,7 +56,11 @@ from closure.nn.eelt import RunStore, a_priori_error, labeler_from  # noqa: E402
 from closure.nn.learned import LearnedClosure  # noqa: E402
 from closure.nn.local import LocalMap  # noqa: E402
 from closure.nn.local_eelt import a_posteriori_errors  # noqa: E402
+from closure.nonlocal_eelt import NonlocalEnsemble  # noqa: E402
+from closure.nonlocal_eelt import a_posteriori_errors as nonlocal_errors  # noqa: E402
 from closure.systems.local import DEFAULT_MODEL as LOCAL_MODEL  # noqa: E402
+from closure.systems.nonlocal_nsf import DEFAULT_MODEL as NONLOCAL_MODEL  # noqa: E402
+from closure.systems.nonlocal_nsf import NonlocalParams  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -105,6 +110,13 @@ KINDS = {
                       "a-posteriori error (mean of rho, T, q_x)",
                       {"NSF": lambda: None,
                        "shipped local.pt": lambda: LocalMap.load(LOCAL_MODEL)}),
+    "nonlocal_closure": ("nonlocal_ensemble.json", NonlocalEnsemble.load,
+                         lambda cfg, model, tests: nonlocal_errors(
+                             model, tests, labeler_from(cfg)[0].omega),
+                         "a-posteriori error (mean of rho, T, q_x)",
+                         {"NSF": lambda: None,
+                          "shipped nonlocal.json (fitted on shocks)": lambda: NonlocalEnsemble(
+                              NonlocalParams.load(NONLOCAL_MODEL)[0], [])}),
 }
 
 

@@ -1,0 +1,64 @@
+"""The non-local closure in the EELT loop (config kind "nonlocal_closure"): the model fitted
+to every labeled snapshot, bootstrap members warm-started from it, each member's rollouts
+explored alone, a-posteriori test errors, the ensemble file."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+from test_eelt_closure import TINY as CLOSURE_TINY
+from test_eelt_closure import run_tiny
+
+TINY = re.sub(r"\[train\][^\[]*", "[train]\nmembers = 2\n",
+              CLOSURE_TINY.replace('kind = "closure"', 'kind = "nonlocal_closure"')) \
+    .replace("max_labels = 2", 'max_labels = 2\npick = "max"')
+
+
+def test_tiny_nonlocal_closure_eelt(tmp_path):
+    """Two iterations from three kinetic tubes (40 cells, Shakhov): each labels the two most
+    disputed of three explored tubes; every member's rollout runs (no breakdown), so every
+    disagreement is finite, positive and below 1; the test error is a posteriori, finite and
+    below the no-solution value, and so is NSF's.  The members differ from the model (their
+    bootstraps), the model file round-trips, a foreign file is refused, and a second
+    training on the same records gives the same parameters."""
+    from boltzmann.errors import InputError
+    from closure.nn.eelt import RunStore
+    from closure.nonlocal_eelt import (
+        NO_SOLUTION,
+        NonlocalEnsemble,
+        NonlocalTrainer,
+        a_posteriori_errors,
+    )
+
+    run, log = run_tiny(tmp_path, TINY)
+    for e in log:
+        assert sorted(e["selected"]) == sorted(np.argsort(e["deviations"])[-2:].tolist()), e
+    devi = np.array([d for e in log for d in e["deviations"]])
+    assert np.all((devi > 0) & (devi < 1.0)), devi
+    assert all(0.0 < e["test"]["a_posteriori"] < NO_SOLUTION for e in log), log
+    nsf = a_posteriori_errors(None, RunStore().load(run / "test.h5"), 0.5)
+    assert len(nsf) == 1 and 0.0 < nsf[0] < NO_SOLUTION
+
+    path = run / "iter_001" / "nonlocal_ensemble.json"
+    model = NonlocalEnsemble.load(path)
+    assert model.meta["trained_on"] == 5 and len(model.members) == 2
+    assert all(m != model.mean for m in model.members)
+    assert model.mean.w0_q >= 0.25 and np.isfinite(model.mean.kn_max)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"format": "other/1"}))
+    with pytest.raises(InputError, match="not a non-local ensemble file"):
+        NonlocalEnsemble.load(bad)
+    doc = json.loads(path.read_text())
+    doc["members"] = []
+    bad.write_text(json.dumps(doc))
+    with pytest.raises(InputError, match="no members"):
+        NonlocalEnsemble.load(bad)
+
+    records = RunStore().load(run / "initial.h5")
+    trainer = NonlocalTrainer(members=2, seed=3)
+    one = trainer.train(records, 0, tmp_path / "a")
+    two = trainer.train(records, 0, tmp_path / "b")
+    assert one.mean == two.mean and one.members == two.members
+    with pytest.raises(InputError, match="members"):
+        NonlocalTrainer(members=1)
