@@ -11,40 +11,39 @@
   warm-started from the model's parameters: the ensemble whose disagreement the examiner
   reads.  Saved as one JSON file (`NonlocalEnsemble`, nonlocal_ensemble.json);
 - explorer (`NonlocalExplorer`): every member alone rolled out in the finite-volume solver;
-- test error (`a_posteriori_errors`): the model's solution against the kinetic one, per
-  problem the mean of the relative L2 errors of rho, T and q_x at the last snapshot; a
-  tube rolled out on the run's grid, a stationary shock marched to steady state on cells of
-  lambda_1/8 (both aligned at the density midpoint, |x| <= 15); NSF for model None.
+- test error (`a_posteriori_errors`, `closure.nn.local_eelt.solution_errors`): the model's
+  solution against the kinetic one, per problem the mean of the relative L2 errors of rho,
+  T and q_x at the last snapshot; a tube rolled out on the run's grid, a stationary shock
+  marched to steady state on cells of lambda_1/8 (aligned at the density midpoint,
+  |x| <= 15); NSF for model None.
 
     [train]   members, w0_min, gamma_max, coupling, kn_keep
     [explore] per_iteration, nx, fractions
     other sections: `closure.nn.eelt.build`
 """
 
-import json
 import time
-import warnings
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import numpy as np
 
 import boltzmann as bz
-from boltzmann.errors import FileFormatError, InputError, SolutionError
+from boltzmann.errors import InputError
 
 from .fv import FVNumerics, FVSolver
-from .metrics import profile_errors
-from .nn.eelt import TubeExplorer, build_tubes, snapshots, train_table
-from .systems.nonlocal_nsf import NonlocalNSF, NonlocalParams, fit_nonlocal
+from .nn.eelt import TubeExplorer, snapshots
+from .nn.local_eelt import NO_SOLUTION, TEST_FIELDS, build_solution_tested, solution_errors
+from .systems.nonlocal_nsf import (
+    NonlocalNSF,
+    NonlocalParams,
+    fit_nonlocal,
+    read_json,
+    write_json,
+)
 
 FORMAT = "closure.nonlocal_ensemble/1"
-#: the error a test problem counts with when the closure gives no solution for it
-NO_SOLUTION = 1.0
-TEST_FIELDS = ("rho", "T", "q_x")
-
-
-def _encode(p):
-    return {k: (None if np.isinf(v) else float(v)) for k, v in asdict(p).items()}
+__all__ = ["NO_SOLUTION", "TEST_FIELDS", "NonlocalEnsemble", "NonlocalExplorer",
+           "NonlocalTrainer", "a_posteriori_errors", "build", "tube_profiles"]
 
 
 def _decode(d, path):
@@ -68,24 +67,12 @@ class NonlocalEnsemble:
     meta: dict = field(default_factory=dict)
 
     def save(self, path):
-        path = Path(path)
-        doc = {"format": FORMAT, "mean": _encode(self.mean),
-               "members": [_encode(m) for m in self.members], "meta": self.meta}
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps(doc, indent=1, allow_nan=False) + "\n")
-        tmp.replace(path)
+        write_json(path, {"format": FORMAT, "mean": self.mean.encoded(),
+                          "members": [m.encoded() for m in self.members], "meta": self.meta})
 
     @classmethod
     def load(cls, path):
-        path = Path(path)
-        try:
-            doc = json.loads(path.read_text())
-        except (OSError, ValueError) as exc:
-            raise InputError(f"{path}: not a readable non-local ensemble file ({exc})") from exc
-        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-            raise InputError(f"{path}: not a non-local ensemble file (format "
-                             f"{doc.get('format') if isinstance(doc, dict) else None!r}, "
-                             f"expected {FORMAT!r})")
+        doc = read_json(path, (FORMAT,), "non-local ensemble")
         members = doc.get("members")
         if not isinstance(members, list) or not members:
             raise InputError(f"{path}: no members")
@@ -162,52 +149,25 @@ class NonlocalExplorer(TubeExplorer):
 
 
 def a_posteriori_errors(model, runs, omega, window=15.0, shock_dx=0.125):
-    """Per run, the mean over TEST_FIELDS of the relative L2 errors of the model's solution
-    (the ensemble's `mean` parameters; NSF for None) against the run's last kinetic
-    snapshot (module docstring).  NO_SOLUTION where there is none; bad input and files
-    still raise."""
+    """`solution_errors` of the model's solution (the ensemble's `mean` parameters; NSF for
+    None): a tube rolled out on the run's grid, a stationary shock marched to steady state
+    on cells of shock_dx."""
     gas = bz.Gas(omega=omega)
     params = None if model is None else model.mean
-    out = []
-    for r in runs:
-        ref = {k: r[k][-1] for k in TEST_FIELDS}
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                if r.problem.boundary == "shock":
-                    sol = nonlocal_solver(params, r.problem, gas, dx=shock_dx).run()
-                    rho = ref["rho"]
-                    x = r["x"] - bz.density_midpoint(r["x"], rho, 0.5 * (rho[0] + rho[-1]))
-                    err = profile_errors(x, ref, sol.x, sol.moments, window, TEST_FIELDS)
-                else:
-                    solver = nonlocal_solver(params, r.problem, gas, nx=r["x"].size)
-                    solver.run_until(r["t"][-1])
-                    sol = solver.solution()
-                    err = profile_errors(r["x"], ref, sol.x, sol.moments, None, TEST_FIELDS)
-            e = float(np.mean(list(err.values())))
-        except (InputError, FileFormatError):
-            raise
-        except (SolutionError, ArithmeticError, ValueError):  # a breakdown, or no profile
-            e = np.nan
-        out.append(e if np.isfinite(e) else NO_SOLUTION)
-    return out
+
+    def tube(r):
+        solver = nonlocal_solver(params, r.problem, gas, nx=r["x"].size)
+        solver.run_until(r["t"][-1])
+        return solver.solution()
+
+    def shock(r):
+        sol = nonlocal_solver(params, r.problem, gas, dx=shock_dx).run()
+        return {"x": sol.x, **sol.moments}
+
+    return solution_errors(runs, shock, tube, window)
 
 
 def build(config, run_dir, executor=None):
     """The EELT of a "nonlocal_closure" config in run_dir (module docstring)."""
-
-    def adapters(dist, labeler, eelt_cfg):
-        ex = config.get("explore", {})
-        trainer = NonlocalTrainer(**train_table(NonlocalTrainer, config), seed=eelt_cfg.seed,
-                                  omega=dist.omega)
-        explorer = NonlocalExplorer(dist, ex.get("per_iteration", 8), ex.get("nx", 100),
-                                    labeler.fractions, seed=eelt_cfg.seed)
-
-        def tester(model, runs):
-            errors = np.array(a_posteriori_errors(model, runs, dist.omega))
-            return {"a_posteriori": float(errors.mean()),
-                    "no_solution": int(np.count_nonzero(errors == NO_SOLUTION))}
-
-        return trainer, explorer, tester
-
-    return build_tubes(config, run_dir, adapters, executor)
+    return build_solution_tested(config, run_dir, NonlocalTrainer, NonlocalExplorer,
+                                 a_posteriori_errors, executor)

@@ -122,14 +122,13 @@ class LocalExplorer(TubeExplorer):
         return snapshots(solver, problem, self.nx, self.fractions)
 
 
-def a_posteriori_errors(model, runs, omega, window=15.0):
-    """Per run, the mean over TEST_FIELDS of the relative L2 errors of the map's solution
-    against the run's last kinetic snapshot: a tube rolled out on the run's grid, a
-    stationary shock (boundary 'shock') from its ODE, both aligned at the density midpoint,
-    over |x| <= window upstream mean free paths.  NO_SOLUTION where there is none (the
-    solver or the ODE broke down or found no profile); bad input and files still raise.
-    model None: NSF (Pr = 2/3), the baseline on the same footing."""
-    gas = bz.Gas(omega=omega)
+def solution_errors(runs, shock_profile, tube_solution, window=15.0):
+    """Per run, the mean over TEST_FIELDS of the relative L2 errors of a model's solution
+    against the run's last kinetic snapshot: for a stationary shock (boundary 'shock')
+    shock_profile(run) (a mapping with x and the fields), aligned with the kinetic one at
+    the density midpoint, over |x| <= window upstream mean free paths; for a tube
+    tube_solution(run) (a solution on the run's grid at its last time).  NO_SOLUTION where
+    there is none (a breakdown, or no profile); bad input and files still raise."""
     out = []
     for r in runs:
         ref = {k: r[k][-1] for k in TEST_FIELDS}
@@ -137,17 +136,12 @@ def a_posteriori_errors(model, runs, omega, window=15.0):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 if r.problem.boundary == "shock":
-                    mfp = r.problem.mfp_ref
-                    prof = (nsf_shock(r.problem.mach, gas, mfp_ref=mfp) if model is None else
-                            nsf_shock(r.problem.mach, gas, model.prandtl, mfp,
-                                      constitutive=model.as_constitutive()))
+                    prof = shock_profile(r)
                     rho = ref["rho"]
                     x = r["x"] - bz.density_midpoint(r["x"], rho, 0.5 * (rho[0] + rho[-1]))
                     err = profile_errors(x, ref, prof["x"], prof, window, TEST_FIELDS)
                 else:
-                    solver = local_solver(model, r.problem, gas, r["x"].size)
-                    solver.run_until(r["t"][-1])
-                    sol = solver.solution()
+                    sol = tube_solution(r)
                     err = profile_errors(r["x"], ref, sol.x, sol.moments, None, TEST_FIELDS)
             e = float(np.mean(list(err.values())))
         except (InputError, FileFormatError):
@@ -158,21 +152,56 @@ def a_posteriori_errors(model, runs, omega, window=15.0):
     return out
 
 
-def build(config, run_dir, executor=None):
-    """The EELT of a "local_closure" config in run_dir (module docstring)."""
+def a_posteriori_errors(model, runs, omega, window=15.0):
+    """`solution_errors` of the map's solution: a tube rolled out on the run's grid, a
+    stationary shock from its ODE.  model None: NSF (Pr = 2/3), the baseline on the same
+    footing."""
+    gas = bz.Gas(omega=omega)
+
+    def shock(r):
+        mfp = r.problem.mfp_ref
+        if model is None:
+            return nsf_shock(r.problem.mach, gas, mfp_ref=mfp)
+        return nsf_shock(r.problem.mach, gas, model.prandtl, mfp,
+                         constitutive=model.as_constitutive())
+
+    def tube(r):
+        solver = local_solver(model, r.problem, gas, r["x"].size)
+        solver.run_until(r["t"][-1])
+        return solver.solution()
+
+    return solution_errors(runs, shock, tube, window)
+
+
+def error_tester(errors, omega):
+    """The EELT tester of a-posteriori errors(model, runs, omega): their mean and how many
+    problems had no solution."""
+    def tester(model, runs):
+        e = np.array(errors(model, runs, omega))
+        return {"a_posteriori": float(e.mean()),
+                "no_solution": int(np.count_nonzero(e == NO_SOLUTION))}
+
+    return tester
+
+
+def build_solution_tested(config, run_dir, trainer_cls, explorer_cls, errors,
+                          executor=None):
+    """The EELT of a tube config whose trainer (class, from [train]) and explorer (class,
+    from [explore]) are given and whose test error is a posteriori (errors(model, runs,
+    omega), `error_tester`)."""
 
     def adapters(dist, labeler, eelt_cfg):
         ex = config.get("explore", {})
-        trainer = LocalTrainer(**train_table(LocalTrainer, config), seed=eelt_cfg.seed,
-                               omega=dist.omega)
-        explorer = LocalExplorer(dist, ex.get("per_iteration", 8), ex.get("nx", 100),
-                                 labeler.fractions, seed=eelt_cfg.seed)
-
-        def tester(model, runs):
-            errors = np.array(a_posteriori_errors(model, runs, dist.omega))
-            return {"a_posteriori": float(errors.mean()),
-                    "no_solution": int(np.count_nonzero(errors == NO_SOLUTION))}
-
-        return trainer, explorer, tester
+        trainer = trainer_cls(**train_table(trainer_cls, config), seed=eelt_cfg.seed,
+                              omega=dist.omega)
+        explorer = explorer_cls(dist, ex.get("per_iteration", 8), ex.get("nx", 100),
+                                labeler.fractions, seed=eelt_cfg.seed)
+        return trainer, explorer, error_tester(errors, dist.omega)
 
     return build_tubes(config, run_dir, adapters, executor)
+
+
+def build(config, run_dir, executor=None):
+    """The EELT of a "local_closure" config in run_dir (module docstring)."""
+    return build_solution_tested(config, run_dir, LocalTrainer, LocalExplorer,
+                                 a_posteriori_errors, executor)

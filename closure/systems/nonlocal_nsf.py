@@ -130,26 +130,17 @@ class NonlocalParams:
     def save(self, path, **meta):
         """A JSON model file (written atomically): the parameters (an infinite kn_max as
         null) and metadata (training data, command, units)."""
-        path = Path(path)
-        params = {k: (None if np.isinf(v) else float(v)) for k, v in asdict(self).items()}
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps({"format": FORMAT, "params": params, "meta": meta},
-                                  indent=1, allow_nan=False) + "\n")
-        tmp.replace(path)
+        write_json(path, {"format": FORMAT, "params": self.encoded(), "meta": meta})
+
+    def encoded(self):
+        """The parameters as JSON values (an infinite kn_max as null)."""
+        return {k: (None if np.isinf(v) else float(v)) for k, v in asdict(self).items()}
 
     @classmethod
     def load(cls, path):
         """(params, meta) of a model file; a missing, corrupt or foreign file is refused."""
         path = Path(path)
-        try:
-            doc = json.loads(path.read_text())
-        except (OSError, ValueError) as exc:
-            raise InputError(f"{path}: not a readable non-local closure model file "
-                             f"({exc})") from exc
-        if not isinstance(doc, dict) or doc.get("format") not in FORMATS:
-            raise InputError(f"{path}: not a non-local closure model file (format "
-                             f"{doc.get('format') if isinstance(doc, dict) else None!r}, "
-                             f"expected one of {FORMATS})")
+        doc = read_json(path, FORMATS, "non-local closure model")
         p, meta = doc.get("params", {}), doc.get("meta", {})
         names = {f.name for f in fields(cls)}
         if doc["format"] == FORMATS[0]:
@@ -165,6 +156,28 @@ class NonlocalParams:
             return cls(**p), meta
         except InputError as exc:
             raise InputError(f"{path}: {exc}") from exc
+
+
+def write_json(path, doc):
+    """Write a JSON document atomically (a temporary file, then a rename)."""
+    path = Path(path)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=1, allow_nan=False) + "\n")
+    tmp.replace(path)
+
+
+def read_json(path, formats, what):
+    """The JSON object of a model file whose "format" is one of `formats`; a missing,
+    corrupt or foreign file is refused with an InputError naming `what` it should be."""
+    try:
+        doc = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: not a readable {what} file ({exc})") from exc
+    if not isinstance(doc, dict) or doc.get("format") not in formats:
+        raise InputError(f"{path}: not a {what} file (format "
+                         f"{doc.get('format') if isinstance(doc, dict) else None!r}, "
+                         f"expected one of {tuple(formats)})")
+    return doc
 
 
 def coupling_ratio(params, gas, prandtl=2.0 / 3.0):

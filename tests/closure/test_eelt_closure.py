@@ -52,6 +52,21 @@ def run_tiny(tmp_path, text):
     return run, log
 
 
+def assert_disputed_picks_and_finite_errors(run, log, errors, no_solution):
+    """Each iteration labeled its two most disputed tubes, every disagreement is finite,
+    positive and below 1 (no rollout broke down), and every a-posteriori test error is
+    finite and below the no-solution value, NSF's (errors(None, ...)) too."""
+    from closure.nn.eelt import RunStore
+
+    nsf = errors(None, RunStore().load(run / "test.h5"), 0.5)
+    assert len(nsf) == 1 and 0.0 < nsf[0] < no_solution
+    for e in log:
+        assert sorted(e["selected"]) == sorted(np.argsort(e["deviations"])[-2:].tolist()), e
+    devi = np.array([d for e in log for d in e["deviations"]])
+    assert np.all((devi > 0) & (devi < 1.0)), devi
+    assert all(0.0 < e["test"]["a_posteriori"] < no_solution for e in log), log
+
+
 def test_tiny_closure_eelt_grows_the_data_and_lowers_the_test_error(tmp_path):
     """Two iterations from three random kinetic tubes (40 cells, Shakhov): each labels two
     of the three explored tubes, the a-priori test error on a held-out Mach 2 tube falls,

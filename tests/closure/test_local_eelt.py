@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 from test_eelt_closure import TINY as CLOSURE_TINY
-from test_eelt_closure import run_tiny
+from test_eelt_closure import assert_disputed_picks_and_finite_errors, run_tiny
 
 # the moment closure's tiny run with the local closure's [train] table
 TINY = re.sub(r"\[train\][^\[]*", "[train]\nmembers = 2\nwidth = 8\niters = 150\nrows = 500\n",
@@ -35,13 +35,7 @@ def test_tiny_local_closure_eelt(tmp_path):
     )
 
     run, log = run_tiny(tmp_path, TINY)
-    for e in log:  # the two most disputed of the three
-        assert sorted(e["selected"]) == sorted(np.argsort(e["deviations"])[-2:].tolist()), e
-    devi = np.array([d for e in log for d in e["deviations"]])
-    assert np.all((devi > 0) & (devi < 1.0)), devi
-    assert all(0.0 < e["test"]["a_posteriori"] < NO_SOLUTION for e in log), log
-    nsf = a_posteriori_errors(None, RunStore().load(run / "test.h5"), 0.5)
-    assert len(nsf) == 1 and 0.0 < nsf[0] < NO_SOLUTION
+    assert_disputed_picks_and_finite_errors(run, log, a_posteriori_errors, NO_SOLUTION)
 
     model = LocalMap.load(run / "iter_001" / "local.pt")
     assert model.meta["trained_on"] == 5 and len(model.nets) == 2

@@ -8,7 +8,16 @@ import re
 import numpy as np
 import pytest
 from test_eelt_closure import TINY as CLOSURE_TINY
-from test_eelt_closure import run_tiny
+from test_eelt_closure import assert_disputed_picks_and_finite_errors, run_tiny
+
+from boltzmann.errors import InputError
+from closure.nn.eelt import RunStore
+from closure.nonlocal_eelt import (
+    NO_SOLUTION,
+    NonlocalEnsemble,
+    NonlocalTrainer,
+    a_posteriori_errors,
+)
 
 TINY = re.sub(r"\[train\][^\[]*", "[train]\nmembers = 2\n",
               CLOSURE_TINY.replace('kind = "closure"', 'kind = "nonlocal_closure"')) \
@@ -22,23 +31,8 @@ def test_tiny_nonlocal_closure_eelt(tmp_path):
     below the no-solution value, and so is NSF's.  The members differ from the model (their
     bootstraps), the model file round-trips, a foreign file is refused, and a second
     training on the same records gives the same parameters."""
-    from boltzmann.errors import InputError
-    from closure.nn.eelt import RunStore
-    from closure.nonlocal_eelt import (
-        NO_SOLUTION,
-        NonlocalEnsemble,
-        NonlocalTrainer,
-        a_posteriori_errors,
-    )
-
     run, log = run_tiny(tmp_path, TINY)
-    for e in log:
-        assert sorted(e["selected"]) == sorted(np.argsort(e["deviations"])[-2:].tolist()), e
-    devi = np.array([d for e in log for d in e["deviations"]])
-    assert np.all((devi > 0) & (devi < 1.0)), devi
-    assert all(0.0 < e["test"]["a_posteriori"] < NO_SOLUTION for e in log), log
-    nsf = a_posteriori_errors(None, RunStore().load(run / "test.h5"), 0.5)
-    assert len(nsf) == 1 and 0.0 < nsf[0] < NO_SOLUTION
+    assert_disputed_picks_and_finite_errors(run, log, a_posteriori_errors, NO_SOLUTION)
 
     path = run / "iter_001" / "nonlocal_ensemble.json"
     model = NonlocalEnsemble.load(path)
