@@ -7,7 +7,8 @@
   stays within kn_keep (default 1: beyond it the gradients are free-molecular, NSF-type
   fluxes are orders of magnitude off, and such a snapshot's relative error would swamp the
   fit and set kn_max): the model; and `members` fits,
-  each to a bootstrap of the labeled tubes (as many draws as tubes, with replacement),
+  each to a bootstrap of the usable labeled tubes (those with such a snapshot; as many
+  draws as there are, with replacement),
   warm-started from the model's parameters: the ensemble whose disagreement the examiner
   reads.  Saved as one JSON file (`NonlocalEnsemble`, nonlocal_ensemble.json);
 - explorer (`NonlocalExplorer`): every member alone rolled out in the finite-volume solver;
@@ -37,6 +38,7 @@ from .systems.nonlocal_nsf import (
     NonlocalNSF,
     NonlocalParams,
     fit_nonlocal,
+    gradient_knudsen,
     read_json,
     write_json,
 )
@@ -110,18 +112,33 @@ class NonlocalTrainer:
         return fit_nonlocal(tube_profiles(runs, self.gas), self.gas, self.gas.mu_ref(1.0),
                             self.prandtl, np.inf, start=start, **self.options)
 
+    def usable(self, runs):
+        """The runs with a snapshot the fit takes (gradient Knudsen numbers within
+        kn_keep)."""
+        keep = self.options["kn_keep"]
+        return [r for r in runs if any(
+            gradient_knudsen(r["x"], r["rho"][s], r["u"][s], r["T"][s], self.gas,
+                             self.gas.mu_ref(r.problem.mfp_ref)).max() <= keep
+            for s in range(r["rho"].shape[0]))]
+
     def train(self, records, iteration, folder):
         t0 = time.perf_counter()
         runs = list(records)
-        mean, losses = self._fit(runs)
+        usable = self.usable(runs)
+        if not usable:
+            raise InputError(f"NonlocalTrainer: none of the {len(runs)} runs has a snapshot "
+                             f"with gradient Knudsen numbers <= kn_keep = "
+                             f"{self.options['kn_keep']}")
+        mean, losses = self._fit(usable)
         members = []
-        for m in range(self.members):
+        for m in range(self.members):  # bootstraps of the usable runs
             rng = np.random.default_rng((self.seed, iteration, m))
-            members.append(self._fit([runs[i] for i in rng.integers(0, len(runs), len(runs))],
-                                     start=mean)[0])
+            draw = rng.integers(0, len(usable), len(usable))
+            members.append(self._fit([usable[i] for i in draw], start=mean)[0])
         model = NonlocalEnsemble(mean, members, {
             "omega": self.gas.omega, "prandtl": self.prandtl, "iteration": iteration,
-            "trained_on": len(runs), "losses": losses, **self.options,
+            "trained_on": len(runs), "usable_runs": len(usable), "losses": losses,
+            **self.options,
             "train_seconds": time.perf_counter() - t0})
         folder.mkdir(parents=True, exist_ok=True)
         model.save(folder / "nonlocal_ensemble.json")
