@@ -70,7 +70,8 @@ class FVNumerics:
     #: super-time-stepping) or 'ros2' (linearly implicit: eight scalar tridiagonal solves
     #: per step instead of stages growing with the step's diffusion number), or unsplit in
     #: 'imex' (R13: ARS(2,2,2) with the regularising fluxes and productions implicit);
-    #: 'auto': imex for R13, ros2 for NSF and the local closure, rkl2 for the learned R13
+    #: 'auto': imex for R13, ros2 for NSF, the local and the non-local closure, rkl2 for the
+    #: learned R13
     #: (for which ros2 and imex are refused: unstable at Kn = 1, docs/moment_systems.md)
     dissipative_scheme: str = "auto"
 

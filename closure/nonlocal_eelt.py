@@ -7,8 +7,9 @@
   stays within kn_keep (default 1: beyond it the gradients are free-molecular, NSF-type
   fluxes are orders of magnitude off, and such a snapshot's relative error would swamp the
   fit and set kn_max): the model; and `members` fits,
-  each to a bootstrap of the usable labeled tubes (those with such a snapshot; as many
-  draws as there are, with replacement),
+  each to a bootstrap of those usable snapshots (as many draws as there are, with
+  replacement; snapshots rather than runs, so that the members differ even when one or two
+  runs are usable, which it warns about),
   warm-started from the model's parameters: the ensemble whose disagreement the examiner
   reads.  Saved as one JSON file (`NonlocalEnsemble`, nonlocal_ensemble.json);
 - explorer (`NonlocalExplorer`): every member alone rolled out in the finite-volume solver;
@@ -24,6 +25,7 @@
 """
 
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -108,38 +110,44 @@ class NonlocalTrainer:
                         "kn_keep": kn_keep}
         self.gas, self.prandtl = bz.Gas(omega=omega), prandtl
 
-    def _fit(self, runs, start=None):
-        return fit_nonlocal(tube_profiles(runs, self.gas), self.gas, self.gas.mu_ref(1.0),
-                            self.prandtl, np.inf, start=start, **self.options)
+    def _fit(self, profiles, start=None):
+        return fit_nonlocal(profiles, self.gas, self.gas.mu_ref(1.0), self.prandtl, np.inf,
+                            start=start, **self.options)
 
     def usable(self, runs):
-        """The runs with a snapshot the fit takes (gradient Knudsen numbers within
-        kn_keep)."""
-        keep = self.options["kn_keep"]
-        return [r for r in runs if any(
-            gradient_knudsen(r["x"], r["rho"][s], r["u"][s], r["T"][s], self.gas,
-                             self.gas.mu_ref(r.problem.mfp_ref)).max() <= keep
-            for s in range(r["rho"].shape[0]))]
+        """(the snapshots the fit takes: gradient Knudsen numbers within kn_keep, as
+        `tube_profiles`; how many runs they come from)."""
+        keep, out, count = self.options["kn_keep"], [], 0
+        for r in runs:
+            mine = [p for p in tube_profiles([r], self.gas)
+                    if gradient_knudsen(p["x"], p["rho"], p["u"], p["T"], self.gas,
+                                        p["mu_ref"]).max() <= keep]
+            out += mine
+            count += bool(mine)
+        return out, count
 
     def train(self, records, iteration, folder):
         t0 = time.perf_counter()
         runs = list(records)
-        usable = self.usable(runs)
-        if not usable:
+        profiles, n_runs = self.usable(runs)
+        if not profiles:
             raise InputError(f"NonlocalTrainer: none of the {len(runs)} runs has a snapshot "
                              f"with gradient Knudsen numbers <= kn_keep = "
                              f"{self.options['kn_keep']}")
-        mean, losses = self._fit(usable)
+        if n_runs < 3:
+            warnings.warn(f"NonlocalTrainer: only {n_runs} of {len(runs)} runs have "
+                          "snapshots within kn_keep; the members' bootstraps of "
+                          f"{len(profiles)} snapshots differ little", stacklevel=2)
+        mean, losses = self._fit(profiles)
         members = []
-        for m in range(self.members):  # bootstraps of the usable runs
+        for m in range(self.members):  # bootstraps of the usable snapshots
             rng = np.random.default_rng((self.seed, iteration, m))
-            draw = rng.integers(0, len(usable), len(usable))
-            members.append(self._fit([usable[i] for i in draw], start=mean)[0])
+            draw = rng.integers(0, len(profiles), len(profiles))
+            members.append(self._fit([profiles[i] for i in draw], start=mean)[0])
         model = NonlocalEnsemble(mean, members, {
             "omega": self.gas.omega, "prandtl": self.prandtl, "iteration": iteration,
-            "trained_on": len(runs), "usable_runs": len(usable), "losses": losses,
-            **self.options,
-            "train_seconds": time.perf_counter() - t0})
+            "trained_on": len(runs), "usable_runs": n_runs, "usable_snapshots": len(profiles),
+            "losses": losses, **self.options, "train_seconds": time.perf_counter() - t0})
         folder.mkdir(parents=True, exist_ok=True)
         model.save(folder / "nonlocal_ensemble.json")
         return model

@@ -3,7 +3,8 @@ discretisation of `closure.kernels`: the CFL and diffusion bounds, the explicit 
 ARS(2,2,2) with implicit productions for the Grad family), and for the dissipative fluxes of
 time-accurate runs either a Strang split with explicit super-time-stepping (RKL2, any
 dissipative system) or a linearly implicit Rosenbrock-W step (ROS2, every dissipative system
-but the learned R13 and the non-local NSF), whose cost does not grow with the step's
+but the learned R13; for the non-local NSF with an approximate W), whose cost does not grow
+with the step's
 diffusion number, or, for R13, no split: an IMEX step with the regularising fluxes and the
 productions implicit (`imex_step`).  In all three, dt follows the CFL number alone.
 """
@@ -132,7 +133,7 @@ def dissipative_dt(code, U, dx, par, table):
                 w0, alpha, beta = par[5 + 3 * k], par[6 + 3 * k], par[7 + 3 * k]
                 ell = alpha * lam
                 screened = 1.0 if 4.0 * ell * ell < dx * dx else dx * dx / (4.0 * ell * ell)
-                if j == 0 or j == U.shape[1] - 2:  # next to the unscreened end faces
+                if (j == 0 or j == U.shape[1] - 2) and par[16] == 0.0:  # next to open ends
                     screened = 1.0
                 factor = max(factor, (1.0 + 3.0 * beta * kn) * (w0 + (1.0 - w0) * screened))
             dt = min(dt, dx * dx * min(rl, rr) / (2.0 * kd * factor * par[2]
@@ -275,10 +276,12 @@ def _nonlocal_linearisation(Ug, dx, par, table, M, A, BL, BR, uf, dy, e):
     """`dissipation_and_jacobian` of NLNSF: M from its non-local fluxes; W that of NSF with
     each face's coefficient scaled by the flux's gain slope in its own gradient, 1 + 2 beta
     Kn, times the part of the flux left at the grid's highest wavenumber, w0 + (1 - w0) /
-    (1 + 4 l^2 / dx^2) with l = alpha lambda (1 at the end faces, which carry G).  That
-    W is exact for neither the screened part's low wavenumbers nor T_hot and the coupling;
-    ROS2 keeps its order two for any W (the W terms cancel to O(h^3) in its expansion), and
-    W need only damp the stiff, high-wavenumber modes."""
+    (1 + 4 l^2 / dx^2) with l = alpha lambda (1 at the end faces of open domains, which
+    carry G; on periodic ones the seam face is screened like the others).  That W is exact
+    for neither the screened part's low wavenumbers nor T_hot and the coupling; ROS2 keeps
+    its classical order two for any W (the W terms cancel to O(h^3) in its expansion), so
+    W need only damp the stiff, high-wavenumber modes; at stiff step sizes (tau >> the
+    explicit bound) its error is not of that order, as for any W."""
     nf = Ug.shape[1] - 2 * NG + 1
     n = nf - 1
     F = np.zeros((M.shape[0], nf))
@@ -297,7 +300,8 @@ def _nonlocal_linearisation(Ug, dx, par, table, M, A, BL, BR, uf, dy, e):
         for k in range(2):
             w0, alpha, beta = par[5 + 3 * k], par[6 + 3 * k], par[7 + 3 * k]
             ell = alpha * lam
-            left = 1.0 if f == 0 or f == nf - 1 else 1.0 / (1.0 + 4.0 * ell * ell / (dx * dx))
+            end = (f == 0 or f == nf - 1) and par[16] == 0.0  # open ends carry G itself
+            left = 1.0 if end else 1.0 / (1.0 + 4.0 * ell * ell / (dx * dx))
             fac[k] = (1.0 + 2.0 * beta * kn) * (w0 + (1.0 - w0) * left)
         A[f] = 4.0 / 3.0 * mu * fac[0]
         BL[f] = (par[1] + 1.0) * mu / par[4] * fac[1]

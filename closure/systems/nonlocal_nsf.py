@@ -53,7 +53,8 @@ The screening is a tridiagonal solve over the faces per evaluation (cyclic on pe
 domains; three per evaluation with T_hot).  The time-accurate split step is ROS2 by default,
 with an approximate linearisation (NSF's, each face scaled by the gain's slope and the part
 of the flux left at the grid's highest wavenumber, `stepping._nonlocal_linearisation`;
-ROS2 is second order for any such W), or RKL2 with the explicit bound: NSF's times, per
+ROS2 keeps its classical order two for any such W, though not at stiff step sizes), or
+RKL2 with the explicit bound: NSF's times, per
 face, the largest over the two fluxes of (1 + 3 beta Kn)(w0 + (1 - w0) min(1, dx^2 / (4
 alpha^2 lambda^2))) (the screened part's damping at the grid's wavenumbers, with l >=
 alpha lambda; 1 + 3 beta Kn at the faces next to the domain's ends, whose neighbours carry
@@ -422,6 +423,8 @@ def fit_nonlocal(profiles, gas, mu_ref, prandtl=2.0 / 3.0, window=20.0, w0_min=0
         out = {f"w0_{flux}": _logistic(v[0], w0_min, 1.0), f"alpha_{flux}": _exp(v[1]),
                f"beta_{flux}": _exp(v[2], 4.0),
                f"gamma_{flux}": _logistic(v[3], 0.0, gamma_max) if gamma_max > 0 else 0.0}
+        if out[f"gamma_{flux}"] < 1e-6 * gamma_max:  # at the bound: exactly 0 (no T_hot solve)
+            out[f"gamma_{flux}"] = 0.0
         if flux == "q":
             out["alpha_hot"] = _exp(v[4]) if gamma_max > 0 else 0.0
         else:  # c_sigma within half the bound of `coupling_ratio`
