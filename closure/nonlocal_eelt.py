@@ -169,8 +169,11 @@ class NonlocalExplorer(TubeExplorer):
         return list(model.members)
 
     def rollout(self, params, problem, gas):
-        return snapshots(nonlocal_solver(params, problem, gas, nx=self.nx), problem, self.nx,
-                         self.fractions)
+        try:
+            solver = nonlocal_solver(params, problem, gas, nx=self.nx)
+        except InputError:  # a member the solver refuses (e.g. a hand-edited coupling)
+            return np.full((len(self.fractions), 4, self.nx), np.nan)
+        return snapshots(solver, problem, self.nx, self.fractions)
 
 
 def a_posteriori_errors(model, runs, omega, window=15.0, shock_dx=0.125):

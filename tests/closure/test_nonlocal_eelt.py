@@ -4,17 +4,20 @@ explored alone, a-posteriori test errors, the ensemble file."""
 
 import json
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from test_eelt_closure import TINY as CLOSURE_TINY
 from test_eelt_closure import assert_disputed_picks_and_finite_errors, run_tiny
 
+import boltzmann as bz
 from boltzmann.errors import InputError
 from closure.nn.eelt import RunStore
 from closure.nonlocal_eelt import (
     NO_SOLUTION,
     NonlocalEnsemble,
+    NonlocalExplorer,
     NonlocalTrainer,
     a_posteriori_errors,
 )
@@ -56,3 +59,7 @@ def test_tiny_nonlocal_closure_eelt(tmp_path):
     assert one.mean == two.mean and one.members == two.members
     with pytest.raises(InputError, match="members"):
         NonlocalTrainer(members=1)
+    # a member the solver refuses is a lost rollout (the examiner's DIVERGED), not a crash
+    bad_member = replace(model.mean, c_sigma=-50.0, alpha_q=1.0)
+    tube = bz.ShockTube.sod(kn=0.1, t_end=0.01)
+    assert np.isnan(NonlocalExplorer(nx=20).rollout(bad_member, tube, bz.Gas(omega=0.5))).all()
