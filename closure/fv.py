@@ -322,8 +322,9 @@ class FVSolver:
                 "a subshock of grid width"), stacklevel=2)
         t_wall = time.perf_counter()
 
-        dt0 = self.stable_dt(self.U)
-        if self.compiled and self.system.code == kernels.NLNSF:
+        if not (self.compiled and self.system.code == kernels.NLNSF):
+            dt0 = self.stable_dt(self.U)
+        else:
             # its step bound exists only face by face in the kernels (NonlocalNSF has no
             # per-cell diffusivity with the screening's grid damping)
             dt0 = min(stepping.hyperbolic_dt(self.system.code, self.U, self.dx,

@@ -50,18 +50,6 @@ __all__ = ["NO_SOLUTION", "TEST_FIELDS", "NonlocalEnsemble", "NonlocalExplorer",
            "NonlocalTrainer", "a_posteriori_errors", "build", "tube_profiles"]
 
 
-def _decode(d, path):
-    if not isinstance(d, dict):
-        raise InputError(f"{path}: parameters {d!r} are not a JSON object")
-    d = dict(d)
-    if d.get("kn_max", 0.0) is None:
-        d["kn_max"] = np.inf
-    try:
-        return NonlocalParams(**d)
-    except TypeError as exc:
-        raise InputError(f"{path}: parameters {sorted(d)}: {exc}") from exc
-
-
 @dataclass
 class NonlocalEnsemble:
     """The model (`mean`: the fit to all data) and its bootstrap members."""
@@ -80,8 +68,8 @@ class NonlocalEnsemble:
         members = doc.get("members")
         if not isinstance(members, list) or not members:
             raise InputError(f"{path}: no members")
-        return cls(_decode(doc.get("mean"), path), [_decode(m, path) for m in members],
-                   doc.get("meta", {}))
+        return cls(NonlocalParams.decoded(doc.get("mean"), path),
+                   [NonlocalParams.decoded(m, path) for m in members], doc.get("meta", {}))
 
 
 def tube_profiles(runs, gas):
@@ -106,8 +94,8 @@ class NonlocalTrainer:
             raise InputError(f"NonlocalTrainer: members = {members}; the examiner needs two "
                              "or more")
         self.members, self.seed = members, seed
-        self.options = {"w0_min": w0_min, "gamma_max": gamma_max, "coupling": coupling,
-                        "kn_keep": kn_keep}
+        self.options = {"w0_min": w0_min, "gamma_max": gamma_max, "coupling": coupling}
+        self.kn_keep = kn_keep
         self.gas, self.prandtl = bz.Gas(omega=omega), prandtl
 
     def _fit(self, profiles, start=None):
@@ -117,7 +105,7 @@ class NonlocalTrainer:
     def usable(self, runs):
         """(the snapshots the fit takes: gradient Knudsen numbers within kn_keep, as
         `tube_profiles`; how many runs they come from)."""
-        keep, out, count = self.options["kn_keep"], [], 0
+        keep, out, count = self.kn_keep, [], 0
         for r in runs:
             mine = [p for p in tube_profiles([r], self.gas)
                     if gradient_knudsen(p["x"], p["rho"], p["u"], p["T"], self.gas,
@@ -132,8 +120,7 @@ class NonlocalTrainer:
         profiles, n_runs = self.usable(runs)
         if not profiles:
             raise InputError(f"NonlocalTrainer: none of the {len(runs)} runs has a snapshot "
-                             f"with gradient Knudsen numbers <= kn_keep = "
-                             f"{self.options['kn_keep']}")
+                             f"with gradient Knudsen numbers <= kn_keep = {self.kn_keep}")
         if n_runs < 3:
             warnings.warn(f"NonlocalTrainer: only {n_runs} of {len(runs)} runs have "
                           "snapshots within kn_keep; the members' bootstraps of "
@@ -147,7 +134,8 @@ class NonlocalTrainer:
         model = NonlocalEnsemble(mean, members, {
             "omega": self.gas.omega, "prandtl": self.prandtl, "iteration": iteration,
             "trained_on": len(runs), "usable_runs": n_runs, "usable_snapshots": len(profiles),
-            "losses": losses, **self.options, "train_seconds": time.perf_counter() - t0})
+            "losses": losses, **self.options, "kn_keep": self.kn_keep,
+            "train_seconds": time.perf_counter() - t0})
         folder.mkdir(parents=True, exist_ok=True)
         model.save(folder / "nonlocal_ensemble.json")
         return model

@@ -4,9 +4,8 @@ ARS(2,2,2) with implicit productions for the Grad family), and for the dissipati
 time-accurate runs either a Strang split with explicit super-time-stepping (RKL2, any
 dissipative system) or a linearly implicit Rosenbrock-W step (ROS2, every dissipative system
 but the learned R13; for the non-local NSF with an approximate W), whose cost does not grow
-with the step's
-diffusion number, or, for R13, no split: an IMEX step with the regularising fluxes and the
-productions implicit (`imex_step`).  In all three, dt follows the CFL number alone.
+with the step's diffusion number, or, for R13, no split: an IMEX step with the regularising
+fluxes and the productions implicit (`imex_step`).  In all three, dt follows the CFL number alone.
 """
 
 import numpy as np
@@ -272,6 +271,15 @@ def dissipation_and_jacobian(code, Ug, dx, par, table, M, A, BL, BR, uf, dy, e):
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
+def _linearised_share(par, k, lam, kn, dx, end):
+    """Flux k's factor on NSF's coefficient in NLNSF's W (`_nonlocal_linearisation`)."""
+    w0, alpha, beta = par[5 + 3 * k], par[6 + 3 * k], par[7 + 3 * k]
+    ell = alpha * lam
+    left = 1.0 if end else 1.0 / (1.0 + 4.0 * ell * ell / (dx * dx))
+    return (1.0 + 2.0 * beta * kn) * (w0 + (1.0 - w0) * left)
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
 def _nonlocal_linearisation(Ug, dx, par, table, M, A, BL, BR, uf, dy, e):
     """`dissipation_and_jacobian` of NLNSF: M from its non-local fluxes; W that of NSF with
     each face's coefficient scaled by the flux's gain slope in its own gradient, 1 + 2 beta
@@ -296,15 +304,9 @@ def _nonlocal_linearisation(Ug, dx, par, table, M, A, BL, BR, uf, dy, e):
         _, _, lam, kn = nonlocal_face(rl, ul, tl, rr, ur, tr, dx, par)
         th = 0.5 * (tl + tr)
         mu = par[2] * th ** par[3]
-        fac = np.empty(2)
-        for k in range(2):
-            w0, alpha, beta = par[5 + 3 * k], par[6 + 3 * k], par[7 + 3 * k]
-            ell = alpha * lam
-            end = (f == 0 or f == nf - 1) and par[16] == 0.0  # open ends carry G itself
-            left = 1.0 if end else 1.0 / (1.0 + 4.0 * ell * ell / (dx * dx))
-            fac[k] = (1.0 + 2.0 * beta * kn) * (w0 + (1.0 - w0) * left)
-        A[f] = 4.0 / 3.0 * mu * fac[0]
-        BL[f] = (par[1] + 1.0) * mu / par[4] * fac[1]
+        end = (f == 0 or f == nf - 1) and par[16] == 0.0  # open ends carry G itself
+        A[f] = 4.0 / 3.0 * mu * _linearised_share(par, 0, lam, kn, dx, end)
+        BL[f] = (par[1] + 1.0) * mu / par[4] * _linearised_share(par, 1, lam, kn, dx, end)
         BR[f] = BL[f]
         uf[f] = 0.5 * (ul + ur)
     for i in range(n):

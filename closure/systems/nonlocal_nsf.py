@@ -72,6 +72,7 @@ from scipy.linalg import solve_banded
 
 from boltzmann.errors import InputError
 from boltzmann.gas import MFP_FACTOR
+from boltzmann.io import atomic_file
 
 from .. import kernels
 from .local import EnvelopeWarning
@@ -151,20 +152,27 @@ class NonlocalParams:
                              f"do not match {sorted(names)}")
         if not isinstance(meta, dict):
             raise InputError(f"{path}: its meta is not a JSON object")
-        if p["kn_max"] is None:
+        return cls.decoded(p, path), meta
+
+    @classmethod
+    def decoded(cls, p, where):
+        """The parameters of `encoded` values (a null kn_max: inf); an InputError names
+        `where` they came from."""
+        if not isinstance(p, dict):
+            raise InputError(f"{where}: parameters {p!r} are not a JSON object")
+        p = dict(p)
+        if p.get("kn_max", 0.0) is None:
             p["kn_max"] = np.inf
         try:
-            return cls(**p), meta
-        except InputError as exc:
-            raise InputError(f"{path}: {exc}") from exc
+            return cls(**p)
+        except (InputError, TypeError) as exc:
+            raise InputError(f"{where}: {exc}") from exc
 
 
 def write_json(path, doc):
-    """Write a JSON document atomically (a temporary file, then a rename)."""
-    path = Path(path)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=1, allow_nan=False) + "\n")
-    tmp.replace(path)
+    """Write a JSON document atomically (`boltzmann.io.atomic_file`)."""
+    text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
+    atomic_file(path, lambda tmp: Path(tmp).write_text(text), ".json")
 
 
 def read_json(path, formats, what):
@@ -190,8 +198,12 @@ def coupling_ratio(params, gas, prandtl=2.0 / 3.0):
     Kn = 0.03 and 0.3 stayed stable up to 2.0, failed at 3.3).  0 without a coupling."""
     if params.c_sigma == 0.0 or params.w0_q == 1.0:
         return 0.0
-    return (abs(params.c_sigma) * (1.0 - params.w0_q) * gas.cp / prandtl * MFP_FACTOR
-            / params.alpha_q ** 2)
+    return abs(params.c_sigma) / coupling_limit(params.w0_q, params.alpha_q, gas, prandtl)
+
+
+def coupling_limit(w0_q, alpha_q, gas, prandtl=2.0 / 3.0):
+    """The |c_sigma| at which `coupling_ratio` is 1."""
+    return alpha_q ** 2 / (max(1.0 - w0_q, 1e-12) * gas.cp / prandtl * MFP_FACTOR)
 
 
 class NonlocalNSF(KernelFluxes, NSF):
@@ -338,10 +350,14 @@ def apriori_fluxes(x, rho, u, T, params: NonlocalParams, gas, mu_ref, prandtl=2.
     return 0.5 * (x[1:] + x[:-1]), sigma, q
 
 
-def _exp(v, hi=2.5):
-    """exp of an unconstrained fit variable, within [e^-8, e^hi] (lengths of at most e^2.5 =
-    12 mean free paths, which the domains of the training shocks hold several times)."""
-    return float(np.exp(np.clip(v, -8.0, hi)))
+#: bounds of the fit's exponentiated variables: lengths of at most e^2.5 = 12 mean free
+#: paths (which the domains of the training shocks hold several times), gains of e^4 = 55
+LOG_MIN, LOG_LENGTH_MAX, LOG_BETA_MAX = -8.0, 2.5, 4.0
+
+
+def _exp(v, hi=LOG_LENGTH_MAX):
+    """exp of an unconstrained fit variable, within [e^LOG_MIN, e^hi]."""
+    return float(np.exp(np.clip(v, LOG_MIN, hi)))
 
 
 def _logistic(v, lo, hi):
@@ -373,7 +389,7 @@ def _unconstrained(params, flux, w0_min, gamma_max):
 
 
 def fit_nonlocal(profiles, gas, mu_ref, prandtl=2.0 / 3.0, window=20.0, w0_min=0.25,
-                 gamma_max=2.0, coupling=True, start=None, kn_keep=np.inf):
+                 gamma_max=2.0, coupling=True, start=None):
     """Fit the parameters a priori to kinetic profiles: the sum over the profiles of the
     squared relative L2 error of `apriori_fluxes` against the kinetic fluxes (mean of the
     two points at each face) over |x| < window, minimised by Nelder-Mead from a few starts,
@@ -388,9 +404,7 @@ def fit_nonlocal(profiles, gas, mu_ref, prandtl=2.0 / 3.0, window=20.0, w0_min=0
 
     profiles: kinetic solutions (`boltzmann.Solution`: x and the moments) or mappings with
     x (uniform), rho, u, T, sigma_xx, q_x and optionally their own mu_ref (a tube's Kn;
-    mu_ref otherwise); profiles without flux, or whose largest gradient Knudsen number in
-    the window exceeds kn_keep (gradients the form cannot follow), are skipped.  start:
-    NonlocalParams to start
+    mu_ref otherwise); profiles without flux are skipped.  start: NonlocalParams to start
     from alone (a warm start, e.g. a bootstrap member from the full fit) instead of the
     fixed starts.  Returns (NonlocalParams, {"sigma_xx": loss, "q_x": loss, "at_bounds":
     [names of the parameters at a bound]})."""
@@ -411,25 +425,21 @@ def fit_nonlocal(profiles, gas, mu_ref, prandtl=2.0 / 3.0, window=20.0, w0_min=0
             continue
         own = p["mu_ref"] if not hasattr(p, "x") and "mu_ref" in p else mu_ref
         terms = _face_terms(x, *prim, gas, own, prandtl)  # once, not per evaluation
-        if not terms[4][keep].max() <= kn_keep:
-            continue
         data.append((terms, keep, refs))
         kn_max = max(kn_max, float(terms[4][keep].max()))
     if not data:
-        raise InputError(f"fit_nonlocal: no profiles (with flux and gradient Knudsen numbers "
-                         f"<= {kn_keep:g})")
+        raise InputError("fit_nonlocal: no profiles with flux")
 
     def unpack(flux, v):
         out = {f"w0_{flux}": _logistic(v[0], w0_min, 1.0), f"alpha_{flux}": _exp(v[1]),
-               f"beta_{flux}": _exp(v[2], 4.0),
+               f"beta_{flux}": _exp(v[2], LOG_BETA_MAX),
                f"gamma_{flux}": _logistic(v[3], 0.0, gamma_max) if gamma_max > 0 else 0.0}
         if out[f"gamma_{flux}"] < 1e-6 * gamma_max:  # at the bound: exactly 0 (no T_hot solve)
             out[f"gamma_{flux}"] = 0.0
         if flux == "q":
             out["alpha_hot"] = _exp(v[4]) if gamma_max > 0 else 0.0
         else:  # c_sigma within half the bound of `coupling_ratio`
-            c_max = 0.5 * params["alpha_q"] ** 2 / (max(1.0 - params["w0_q"], 1e-12)
-                                                    * gas.cp / prandtl * MFP_FACTOR)
+            c_max = 0.5 * coupling_limit(params["w0_q"], params["alpha_q"], gas, prandtl)
             out["c_sigma"] = float(np.clip(v[4], -c_max, c_max)) if coupling else 0.0
         return out
 
@@ -448,7 +458,6 @@ def fit_nonlocal(profiles, gas, mu_ref, prandtl=2.0 / 3.0, window=20.0, w0_min=0
                              options={"maxiter": 3000, "xatol": 1e-4, "fatol": 1e-9})
                     for s in starts), key=lambda r: r.fun)
 
-    params = {}
     starts_q, starts_s = STARTS_Q, STARTS_SIGMA
     if start is not None:
         starts_q = (_unconstrained(start, "q", w0_min, gamma_max),)
@@ -463,11 +472,11 @@ def fit_nonlocal(profiles, gas, mu_ref, prandtl=2.0 / 3.0, window=20.0, w0_min=0
                                                 kn_max=kn_max), 0, screened_q),
                  starts_s)
     params.update(unpack("sigma", best_s.x))
-    c_max = 0.5 * params["alpha_q"] ** 2 / (max(1.0 - params["w0_q"], 1e-12) * gas.cp
-                                            / prandtl * MFP_FACTOR)
-    limits = {"w0": (w0_min, 1.0), "alpha": (np.exp(-8.0), np.exp(2.5)),
-              "beta": (np.exp(-8.0), np.exp(4.0)), "gamma": (0.0, gamma_max),
-              "alpha_hot": (np.exp(-8.0), np.exp(2.5)), "c_sigma": (-c_max, c_max)}
+    c_max = 0.5 * coupling_limit(params["w0_q"], params["alpha_q"], gas, prandtl)
+    lengths = (np.exp(LOG_MIN), np.exp(LOG_LENGTH_MAX))
+    limits = {"w0": (w0_min, 1.0), "alpha": lengths, "alpha_hot": lengths,
+              "beta": (np.exp(LOG_MIN), np.exp(LOG_BETA_MAX)), "gamma": (0.0, gamma_max),
+              "c_sigma": (-c_max, c_max)}
     at_bounds = [k for k, v in params.items()
                  if any(abs(v - b) <= 1e-6 * max(1.0, abs(b))
                         for b in limits["alpha_hot" if k == "alpha_hot" else
