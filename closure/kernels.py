@@ -171,11 +171,23 @@ def speed(code, U, j, par, table):
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
+def viscosity(T, par):
+    """mu = mu_ref T^omega; sqrt for hard spheres (omega = 1/2) and none for Maxwell
+    molecules (omega = 1), where pow would be the hot loops' dearest operation."""
+    omega = par[3]
+    if omega == 0.5:
+        return par[2] * np.sqrt(T)
+    if omega == 1.0:
+        return par[2] * T
+    return par[2] * T ** omega
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
 def nsf_face(ul, tl, ur, tr, dx, par):
     """NSF's sigma = -4/3 mu du/dx and q = -(c_p mu / Pr) dT/dx at the face between cells
     (ul, tl) and (ur, tr), and the face temperature (their mean, where mu is taken)."""
     th = 0.5 * (tl + tr)
-    mu = par[2] * th ** par[3]
+    mu = viscosity(th, par)
     return (-4.0 / 3.0 * mu * (ur - ul) / dx, -(par[1] + 1.0) * mu / par[4] * (tr - tl) / dx,
             th)
 
@@ -185,9 +197,13 @@ def nonlocal_face(rl, ul, tl, rr, ur, tr, dx, par):
     """NSF's sigma, q at a face times the gains 1 + beta Kn (Kn = lambda max(|u_x|/sqrt T,
     |T_x|/T), the gradient Knudsen number, lambda the face's mean free path, capped at
     kn_max), lambda and the capped Kn."""
-    sigma, q, th = nsf_face(ul, tl, ur, tr, dx, par)
-    lam = par[2] * th ** par[3] / (MFP_FACTOR * 0.5 * (rl + rr) * np.sqrt(th))
-    kn = min(lam * max(abs(ur - ul) / np.sqrt(th), abs(tr - tl) / th) / dx, par[11])
+    th = 0.5 * (tl + tr)
+    mu = viscosity(th, par)
+    sigma = -4.0 / 3.0 * mu * (ur - ul) / dx
+    q = -(par[1] + 1.0) * mu / par[4] * (tr - tl) / dx
+    root = np.sqrt(th)
+    lam = mu / (MFP_FACTOR * 0.5 * (rl + rr) * root)
+    kn = min(lam * max(abs(ur - ul) / root, abs(tr - tl) / th) / dx, par[11])
     return sigma * (1.0 + par[7] * kn), q * (1.0 + par[10] * kn), lam, kn
 
 
@@ -289,7 +305,7 @@ def nonlocal_fluxes(W, m, dx, par, F):
         for f in range(m):
             out[k, f] = w0 * G[k, f]
             l2[f] = (alpha * lam[f]) ** 2
-            if gamma > 0.0:
+            if gamma > 0.0 and ratio[f] > 1.0:
                 l2[f] *= ratio[f] ** gamma
         if w0 < 1.0:
             screen(G[k], l2, m, dx, periodic, work)
@@ -323,7 +339,7 @@ def dissipative_flux(code, Ug, dx, par, F, W, table, slopes=None):
     each face, the scaled fluxes' slopes against R13's at frozen scaling coefficients (1 for
     R13, LR13F's factors, LR13's from `regularised`)."""
     ng = Ug.shape[1]
-    mu_ref, omega, cv = par[2], par[3], par[1]
+    cv = par[1]
     if code == NSF or code == LNSF or code == NLNSF:
         for c in range(ng):
             rho, u, T = primitive(code, Ug, c, cv)
@@ -363,7 +379,7 @@ def dissipative_flux(code, Ug, dx, par, F, W, table, slopes=None):
             c = f + 1
             tl, tr = W[1, c], W[1, c + 1]
             th = 0.5 * (tl + tr)
-            mu = mu_ref * th**omega
+            mu = viscosity(th, par)
             m = -1.2 * mu * (W[2, c + 1] - W[2, c]) / dx
             R = -3.2 * mu / th * (W[3, c + 1] - W[3, c]) / dx
             # Delta with q theta^(5/2) / rho = W[3] theta^(3/2)
@@ -619,7 +635,7 @@ def fill_ghosts(code, U, Ug, bc, left, down, par):
 @njit(cache=True, error_model="numpy", fastmath=FAST)
 def relaxation_rate(p, T, par):
     """p / mu(T), the rate of the Grad-family production S_sigma = -(p/mu) sigma."""
-    return p / (par[2] * T ** par[3])
+    return p / viscosity(T, par)
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)

@@ -1,7 +1,8 @@
-"""The dissipative step of NSF, the learned local closure and R13: split RKL2
-super-time-stepping against the split, linearly implicit ROS2 and (R13) the unsplit IMEX
-step (`closure.stepping`), on Sod's tube across Kn, against the
-kinetic Shakhov solver on the same grid, all timed in one run (compilation excluded by a
+"""The dissipative step of NSF, the learned local closure, R13 and the non-local closure:
+split RKL2 super-time-stepping against the split, linearly implicit ROS2 (with its
+non-stiff half steps merged, the default, and without: "ros2/0", `FVNumerics.merge_limit`
+= 0) and (R13) the unsplit IMEX step (`closure.stepping`), on Sod's tube across Kn, against
+the kinetic Shakhov solver on the same grid, all timed in one run (compilation excluded by a
 warm-up, best of `--repeat`).  Prints, per Kn, the kinetic wall time and for each model and
 scheme its wall time, steps, dissipative stages, speed against the kinetic solver, and the
 relative L2 errors of rho, u, T and q_x against the kinetic solution.
@@ -18,16 +19,21 @@ import boltzmann as bz
 from closure.fv import FVNumerics, FVSolver
 from closure.metrics import profile_errors
 from closure.systems.local import LocalNSF
+from closure.systems.nonlocal_nsf import NonlocalNSF
 
 GAS = bz.Gas(omega=0.5)
 NAMES = ("rho", "u", "T", "q_x")
-MODELS = ("nsf", "local", "r13")
-SCHEMES = {"nsf": ("rkl2", "ros2"), "local": ("rkl2", "ros2"), "r13": ("rkl2", "ros2", "imex")}
+MODELS = ("nsf", "local", "r13", "nonlocal")
+SCHEMES = {"nsf": ("rkl2", "ros2/0", "ros2"), "local": ("rkl2", "ros2/0", "ros2"),
+           "r13": ("rkl2", "ros2", "imex"), "nonlocal": ("rkl2", "ros2/0", "ros2")}
+CLOSURES = {"local": LocalNSF, "nonlocal": NonlocalNSF}
 
 
 def solve(model, tube, nx, scheme):
-    system = LocalNSF(GAS, GAS.mu_ref(tube.mfp_ref)) if model == "local" else model
-    s = FVSolver(tube, GAS, system, FVNumerics(nx=nx, dissipative_scheme=scheme))
+    system = CLOSURES[model](GAS, GAS.mu_ref(tube.mfp_ref)) if model in CLOSURES else model
+    merge = {"merge_limit": 0.0} if scheme.endswith("/0") else {}
+    s = FVSolver(tube, GAS, system, FVNumerics(nx=nx, dissipative_scheme=scheme.split("/")[0],
+                                               **merge))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the local map's envelope warning at large Kn
         return s, s.run()
