@@ -76,8 +76,8 @@ class FVNumerics:
     dissipative_scheme: str = "auto"
     #: split ROS2: adjacent dissipative half steps are taken as one solve while each
     #: spans at most this many forward-Euler bounds of the dissipative part (0: never); at
-    #: 20 the held-out tubes' errors were unchanged to three digits and the tubes at Kn <=
-    #: 0.03 ran in about half the time (docs/moment_systems.md)
+    #: 20 (chosen on measurements) the held-out tubes' errors were unchanged to three
+    #: digits and the merged ones ran 1.6-1.8x faster (docs/moment_systems.md)
     merge_limit: float = 20.0
 
     def __post_init__(self):

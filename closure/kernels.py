@@ -197,12 +197,9 @@ def nonlocal_face(rl, ul, tl, rr, ur, tr, dx, par):
     """NSF's sigma, q at a face times the gains 1 + beta Kn (Kn = lambda max(|u_x|/sqrt T,
     |T_x|/T), the gradient Knudsen number, lambda the face's mean free path, capped at
     kn_max), lambda and the capped Kn."""
-    th = 0.5 * (tl + tr)
-    mu = viscosity(th, par)
-    sigma = -4.0 / 3.0 * mu * (ur - ul) / dx
-    q = -(par[1] + 1.0) * mu / par[4] * (tr - tl) / dx
+    sigma, q, th = nsf_face(ul, tl, ur, tr, dx, par)
     root = np.sqrt(th)
-    lam = mu / (MFP_FACTOR * 0.5 * (rl + rr) * root)
+    lam = viscosity(th, par) / (MFP_FACTOR * 0.5 * (rl + rr) * root)
     kn = min(lam * max(abs(ur - ul) / root, abs(tr - tl) / th) / dx, par[11])
     return sigma * (1.0 + par[7] * kn), q * (1.0 + par[10] * kn), lam, kn
 

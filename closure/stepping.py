@@ -510,44 +510,38 @@ def admissible(code, U, cv):
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
-def _dissipative_part(code, U, tau, dx, cfl, bc, left, down, par, table, split, Ug, M0, M,
-                      Ya, Yb):
-    """Advance the dissipative part over tau in place with ROS2 or RKL2 (`split`); returns
-    the stages."""
-    if split == SPLIT_ROS2:
-        return ros2(code, U, tau, dx, bc, left, down, par, table, Ug, M0, M, Ya, Yb)
-    dt_fe = cfl * dissipative_dt(code, U, dx, par, table)
-    return rkl2(code, U, tau, dt_fe, dx, bc, left, down, par, table, Ug, M0, M, Ya, Yb)
-
-
-@njit(cache=True, error_model="numpy", fastmath=FAST)
-def _merged_steps(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table, split,
+def _merged_steps(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table,
                   merge_limit, Ug, K0, K1, S1, U0, Ya, Yb):
-    """Strang-split steps whose adjacent dissipative half steps are taken as one solve while
-    the first of them spans at most merge_limit forward-Euler bounds (`dissipative_dt`):
-    D(dt_1/2) H(dt_1) D((dt_1 + dt_2)/2) H(dt_2) ... H(dt_k) D(dt_k/2).  At the end of the
-    call that is the composition of the k split steps of `advance` up to the local error of
-    each dissipative solve, so still second order, with one solve per step instead of two.
-    Stiffer steps keep both solves: one ROS2 solve of twice the length damps the modes of
-    moderate stiffness (tau |lambda| ~ 10-100) several times less than two, which left
-    grid-scale noise in q_x at Kn >= 0.1 (docs/moment_systems.md).  dt follows the state
-    after the dissipative half steps that are not merged, as in `advance`, so merge_limit
-    = 0 gives its steps exactly.  Returns (t, steps, stages, ok); ok is False when a state
-    left the domain or a step vanished (the caller takes the chunk again step by step)."""
+    """Strang-split steps with ROS2 whose adjacent dissipative half steps are taken as one
+    solve while the first of them spans at most merge_limit forward-Euler bounds
+    (`dissipative_dt`): D(dt_1/2) H(dt_1) D((dt_1 + dt_2)/2) H(dt_2) ... H(dt_k) D(dt_k/2).
+    At the end of the call that is the composition of the k split steps of `advance` up to
+    the local error of each dissipative solve, with one solve per step instead of two.
+    Stiffer half steps are solved alone: ROS2's stability function falls as 0.83/|z| for
+    large |z| = tau |lambda|, so one solve of twice the length damps a mode 7x less than two
+    at |z| = 10 and 60x less at |z| = 100, which left grid-scale noise in q_x at Kn >= 0.1;
+    the default limit of 20 bounds (|z| up to 40 for the half step, about twice that for
+    the merged solve) was chosen on measurements (docs/moment_systems.md).  dt follows the
+    state after the half steps solved alone, as in `advance`, so merge_limit = 0 gives its
+    step sequence; after a merged solve dt comes from the state before it (H then acts on
+    the state after a solve of about dt instead of dt/2).  Returns (t, steps, stages, ok);
+    ok is False when a state left the domain or a step vanished (the caller takes the chunk
+    again step by step)."""
     k = 0
     stages = 0
     owed = 0.0  # the trailing half step of the previous step
     while k < max_steps and t < t_end * (1.0 - 1e-14):
         if owed > 0.0 and (merge_limit <= 0.0
                            or owed > merge_limit * dissipative_dt(code, U, dx, par, table)):
-            stages += _dissipative_part(code, U, owed, dx, cfl, bc, left, down, par, table,
-                                        split, Ug, K0, K1, Ya, Yb)
+            stages += ros2(code, U, owed, dx, bc, left, down, par, table, Ug, K0, K1, Ya, Yb)
             owed = 0.0
+            if not admissible(code, U, par[1]):
+                return t, k, stages, False
         dt = min(hyperbolic_dt(code, U, dx, cfl, par, table), t_end - t)
         if not dt > 0.0:
             return t, k, stages, False
-        stages += _dissipative_part(code, U, owed + 0.5 * dt, dx, cfl, bc, left, down, par,
-                                    table, split, Ug, K0, K1, Ya, Yb)
+        stages += ros2(code, U, owed + 0.5 * dt, dx, bc, left, down, par, table, Ug, K0, K1,
+                       Ya, Yb)
         explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1, U0, False)
         owed = 0.5 * dt
         t += dt
@@ -555,8 +549,7 @@ def _merged_steps(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, ta
         if not admissible(code, U, par[1]):
             return t, k, stages, False
     if owed > 0.0:
-        stages += _dissipative_part(code, U, owed, dx, cfl, bc, left, down, par, table, split,
-                                    Ug, K0, K1, Ya, Yb)
+        stages += ros2(code, U, owed, dx, bc, left, down, par, table, Ug, K0, K1, Ya, Yb)
     return t, k, stages, admissible(code, U, par[1])
 
 
@@ -602,8 +595,8 @@ def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table, s
     if dissipative and split == SPLIT_ROS2:
         Us[:] = U
         t1, k1, stages, ok = _merged_steps(code, U, t, t_end, max_steps, dx, cfl, bc, left,
-                                           down, par, table, split, merge_limit, Ug, K0, K1,
-                                           S1, U0, Ya, Yb)
+                                           down, par, table, merge_limit, Ug, K0, K1, S1, U0,
+                                           Ya, Yb)
         if ok:
             return t1, k1, stages, 0
         U[:] = Us  # the chunk again, step by step, retaking the steps that leave the domain
@@ -623,8 +616,13 @@ def advance(code, U, t, t_end, max_steps, dx, cfl, bc, left, down, par, table, s
                 if half == 1:
                     explicit_step(code, U, dt, dx, bc, left, down, par, table, Ug, K0, K1, S1,
                                   U0, False)
-                stages += _dissipative_part(code, U, 0.5 * dt, dx, cfl, bc, left, down, par,
-                                            table, split, Ug, K0, K1, Ya, Yb)
+                if split == SPLIT_ROS2:
+                    stages += ros2(code, U, 0.5 * dt, dx, bc, left, down, par, table, Ug, K0,
+                                   K1, Ya, Yb)
+                else:
+                    dt_fe = cfl * dissipative_dt(code, U, dx, par, table)
+                    stages += rkl2(code, U, 0.5 * dt, dt_fe, dx, bc, left, down, par, table,
+                                   Ug, K0, K1, Ya, Yb)
             if not admissible(code, U, par[1]):
                 U[:] = Us
                 retaken += 1
