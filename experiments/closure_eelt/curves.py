@@ -11,7 +11,9 @@ For every replicate config (its initial tubes, explorations and training seed):
   replicate's, e.g. a graded examiner), each its own arm;
 - every model of every arm is tested on one **fixed test set**: `test_tubes` moving-shock tubes
   at Halton points of the distribution (Mach uniform, log Kn uniform) and the stationary
-  Mach 5.5 normal shock, each problem's error weighted equally: for the moment closure
+  Mach 5.5 normal shock, labeled on the labeler's grid times `test_refine` (default 1: at
+  small Kn the exploration grid leaves q_x under-resolved, `test_resolution.py`), each
+  problem's error weighted equally: for the moment closure
   (config kind "closure") the a-priori closure error (`closure.nn.eelt.a_priori_error`),
   for the local closure (kind "local_closure") the a-posteriori error of its solution
   (`closure.nn.local_eelt.a_posteriori_errors`), and for the non-local closure (kind
@@ -81,11 +83,13 @@ def test_problems(dist, n):
     return tubes
 
 
-def label_tests(cfg, out, n_tubes):
-    """Label the fixed test set once (out/test.h5); returns its runs."""
+def label_tests(cfg, out, n_tubes, refine=1):
+    """Label the fixed test set once (out/test.h5), the tubes on `refine` times the labeler's
+    cells; returns its runs."""
     path = out / "test.h5"
     if not path.exists():
         dist, labeler = labeler_from(cfg)
+        labeler.nx *= int(refine)
         runs, failed = labeler.label(test_problems(dist, n_tubes))
         if failed:
             raise RuntimeError(f"test tubes could not be labeled: {failed}")
@@ -271,7 +275,7 @@ def main(argv=None):
     if len(kinds) != 1 or not kinds <= set(KINDS):
         raise SystemExit(f"{args.config}: the replicates' kinds {sorted(kinds)} must be one of "
                          f"{sorted(KINDS)}, the same for all")
-    tests = label_tests(configs[0], args.out, cc["test_tubes"])
+    tests = label_tests(configs[0], args.out, cc["test_tubes"], cc.get("test_refine", 1))
     points = Points(args.out / "points.json")
     arms = {"EELT": {}, **cc.get("variants", {})}
     eelt, rnd, table = {a: [] for a in arms}, [], []
