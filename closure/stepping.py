@@ -294,26 +294,24 @@ def _nonlocal_linearisation(Ug, dx, par, table, M, A, BL, BR, uf, dy, e):
     nf = Ug.shape[1] - 2 * NG + 1
     n = nf - 1
     F = np.zeros((M.shape[0], nf))
-    W = np.empty((7, Ug.shape[1]))
+    W = np.empty((7, Ug.shape[1]))  # holds u, T, rho of every Ug cell afterwards
     dissipative_flux(NLNSF, Ug, dx, par, F, W, table)
     for v in range(M.shape[0]):
         for i in range(n):
             M[v, i] = -(F[v, i + 1] - F[v, i]) / dx
     for f in range(nf):
-        rl, ul, tl = primitive(NLNSF, Ug, f + 1, par[1])
-        rr, ur, tr = primitive(NLNSF, Ug, f + 2, par[1])
+        ul, tl, rl = W[0, f + 1], W[1, f + 1], W[2, f + 1]
+        ur, tr, rr = W[0, f + 2], W[1, f + 2], W[2, f + 2]
         _, _, lam, kn = nonlocal_face(rl, ul, tl, rr, ur, tr, dx, par)
-        th = 0.5 * (tl + tr)
-        mu = viscosity(th, par)
+        mu = viscosity(0.5 * (tl + tr), par)
         end = (f == 0 or f == nf - 1) and par[16] == 0.0  # open ends carry G itself
         A[f] = 4.0 / 3.0 * mu * _linearised_share(par, 0, lam, kn, dx, end)
         BL[f] = (par[1] + 1.0) * mu / par[4] * _linearised_share(par, 1, lam, kn, dx, end)
         BR[f] = BL[f]
         uf[f] = 0.5 * (ul + ur)
     for i in range(n):
-        rho, u, T = primitive(NLNSF, Ug, i + NG, par[1])
-        dy[i] = rho * par[1]
-        e[i] = u
+        dy[i] = W[2, i + NG] * par[1]
+        e[i] = W[0, i + NG]
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
