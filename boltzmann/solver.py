@@ -75,6 +75,11 @@ class Numerics:
             raise InputError(f"Numerics: levels={self.levels} must be >= 0")
         if self.check_every < 1:
             raise InputError(f"Numerics: check_every={self.check_every} must be >= 1")
+        for name in ("v_spacing", "v_width"):
+            value = getattr(self, name)
+            if not (np.isfinite(value) and value > 0.0):
+                raise InputError(f"Numerics: {name}={value} must be a positive number "
+                                 "(thermal speeds)")
 
 
 @dataclass

@@ -58,8 +58,11 @@ MODELS = (*bz.COLLISIONS, "spectral")
 @dataclass(frozen=True)
 class RunSpec:
     """One kinetic run of a dataset: problem, collision model, omega, the snapshot times
-    (the problem's t_end if empty), cells, and the split it belongs to.  A NormalShock gives
-    one snapshot, its steady state on the kinetic solver's default shock grid."""
+    (the problem's t_end if empty), cells, the split it belongs to, and the velocity
+    spacing of the discrete-velocity models (thermal speeds of the coldest state; the
+    solver's default 0.6 is converged at small Kn and for stationary shocks, but rarefied
+    tubes need 0.3 or finer: docs/kinetic.md).  A NormalShock gives one snapshot, its
+    steady state on the kinetic solver's default shock grid."""
 
     name: str
     problem: object
@@ -69,6 +72,7 @@ class RunSpec:
     nx: int = 200
     split: str = "train"
     meta: dict = field(default_factory=dict, compare=False)
+    v_spacing: float = bz.Numerics.v_spacing
 
     def __post_init__(self):
         if self.model == "dsmc":
@@ -201,10 +205,12 @@ def run_kinetic(spec: RunSpec):
         return _run_spectral(spec)
     gas = bz.Gas(omega=spec.omega)
     if spec.problem.boundary == "shock":  # a stationary shock: its steady state, once
-        solver = bz.KineticSolver(spec.problem, gas, spec.model)
+        solver = bz.KineticSolver(spec.problem, gas, spec.model,
+                                  bz.Numerics(v_spacing=spec.v_spacing))
         sol = solver.run_steady()
         return solver, sol.x, [(sol.t, snapshot(sol, solver.model))]
-    solver = bz.KineticSolver(spec.problem, gas, spec.model, bz.Numerics(nx=spec.nx))
+    solver = bz.KineticSolver(spec.problem, gas, spec.model,
+                              bz.Numerics(nx=spec.nx, v_spacing=spec.v_spacing))
     times = spec.times or (spec.problem.t_end,)
     snaps = []
     for t in sorted(times):

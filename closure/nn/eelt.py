@@ -153,21 +153,25 @@ def deviation(rollouts, graded=False):
 class KineticLabeler:
     """The kinetic solver (collision model by name, `closure.data.MODELS`: bgk, shakhov,
     esbgk, or spectral for the full Boltzmann equation) on the candidate tubes, on `nx`
-    cells, with snapshots at `fractions` of the end time."""
+    cells with velocity spacing `v_spacing` (thermal speeds of the coldest state; see
+    `closure.data.RunSpec`), with snapshots at `fractions` of the end time."""
 
     def __init__(self, model="shakhov", distribution=TubeDistribution(), nx=100,
-                 fractions=(0.25, 0.5, 0.75, 1.0)):
+                 fractions=(0.25, 0.5, 0.75, 1.0), v_spacing=data.RunSpec.v_spacing):
         if model not in data.MODELS:
             raise InputError(f"KineticLabeler: model {model!r} is not one of {data.MODELS}")
+        if not (np.isfinite(v_spacing) and v_spacing > 0.0):
+            raise InputError(f"KineticLabeler: v_spacing={v_spacing} must be a positive "
+                             "number (thermal speeds)")
         self.model, self.distribution = model, distribution
-        self.nx, self.fractions = nx, tuple(fractions)
+        self.nx, self.fractions, self.v_spacing = nx, tuple(fractions), float(v_spacing)
 
     def spec(self, c, split="train"):
         p = self.distribution.problem(c)
         return data.RunSpec(c["name"], p, self.model,
                             self.distribution.omega,
                             tuple(a * p.t_end for a in self.fractions), self.nx, split,
-                            {"mach": c["mach"], "kn": c["kn"]})
+                            {"mach": c["mach"], "kn": c["kn"]}, self.v_spacing)
 
     def label(self, candidates):
         records, failed = [], []
@@ -250,7 +254,7 @@ def labeler_from(config):
     lab = config.get("label", {})
     fractions = tuple(config.get("explore", {}).get("fractions", (0.25, 0.5, 0.75, 1.0)))
     return dist, KineticLabeler(lab.get("model", "shakhov"), dist, lab.get("nx", 100),
-                                fractions)
+                                fractions, lab.get("v_spacing", data.RunSpec.v_spacing))
 
 
 def build(config, run_dir, executor=None):
@@ -259,7 +263,7 @@ def build(config, run_dir, executor=None):
 
         [distribution] mach = [low, high], kn = [low, high], omega
         [explore]      per_iteration, nx, fractions
-        [label]        model (kinetic collision model), nx
+        [label]        model (kinetic collision model), nx, v_spacing (thermal speeds)
         [train]        members, epochs, lr, width, patience, batch, device
         [initial]      tubes (how many drawn from the distribution), seed
         [test]         tubes = [[mach, kn], ...] held out, logged every iteration

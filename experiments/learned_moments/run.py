@@ -51,11 +51,12 @@ def specs(cfg):
     problems = [(f"sod_kn{kn:g}", bz.ShockTube.sod(kn=kn)) for kn in cfg["sod_kns"]]
     problems += [(f"tube_M{m:g}_kn{kn:g}", bz.ShockTube.moving_shock(m, gas, kn=kn))
                  for m in cfg["machs"] for kn in cfg["shock_kns"]]
+    dv = cfg.get("v_spacing", data.RunSpec.v_spacing)  # 0.3 or finer for rarefied tubes
     out = [data.RunSpec(name, p, cfg["model"], cfg["omega"],
                         tuple(a * p.t_end for a in cfg["snapshots"]), cfg["nx"],
-                        split.get(name, "train")) for name, p in problems]
+                        split.get(name, "train"), v_spacing=dv) for name, p in problems]
     out.append(data.RunSpec("shock_M5.5", bz.NormalShock(mach=5.5), cfg["model"],
-                            cfg["omega"], split="test"))
+                            cfg["omega"], split="test", v_spacing=dv))
     return out
 
 

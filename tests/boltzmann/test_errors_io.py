@@ -42,6 +42,13 @@ def test_unstable_cfl():
     assert bz.Numerics(cfl=1.0).cfl == 1.0  # the stability limit itself is allowed
 
 
+def test_velocity_spacing_and_width_must_be_positive():
+    for name in ("v_spacing", "v_width"):
+        for bad in (0.0, -0.3, np.nan, np.inf):
+            with pytest.raises(bz.InputError, match=f"{name}=.*positive"):
+                bz.Numerics(**{name: bad})
+
+
 def test_unknown_names():
     with pytest.raises(bz.InputError, match="unknown collision model"):
         bz.get_model("dsmc-magic")

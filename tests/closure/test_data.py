@@ -163,3 +163,16 @@ def test_spectral_and_dsmc_labels(tmp_path):
         data.RunSpec("d", wave, "dsmc", nx=4)
     with pytest.raises(bz.InputError, match="unknown model"):
         data.RunSpec("d", wave, "boltzman", nx=4)
+
+
+def test_run_spec_velocity_spacing_reaches_the_solver_and_the_record():
+    """A spec's v_spacing is the kinetic run's (recorded in the run's numerics attributes);
+    in a rarefied tube halving it moves T (the ray effect of the coarse grid,
+    docs/kinetic.md)."""
+    tube = bz.ShockTube.sod(kn=1.0)
+    recs = {dv: data.run_record(data.RunSpec(f"sod{dv}", tube, nx=100, v_spacing=dv))
+            for dv in (0.6, 0.3)}
+    assert recs[0.3]["attrs"]["numerics"]["v_spacing"] == 0.3
+    assert recs[0.6]["attrs"]["numerics"]["v_spacing"] == data.RunSpec.v_spacing == 0.6
+    T = {dv: r["arrays"]["T"][-1] for dv, r in recs.items()}
+    assert 5e-3 < np.abs(T[0.3] - T[0.6]).max() < 0.1  # measured 0.015

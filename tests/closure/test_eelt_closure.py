@@ -119,6 +119,8 @@ def test_distribution_and_store_refuse_bad_input(tmp_path):
     assert KineticLabeler("spectral").model == "spectral"  # the full Boltzmann labeler
     with pytest.raises(ValueError, match="not one of"):
         KineticLabeler("shakov")
+    with pytest.raises(ValueError, match="v_spacing"):
+        KineticLabeler(v_spacing=0.0)
     # the closed system's production: exact for Boltzmann labels only for Maxwell molecules
     assert production_model("spectral", 1.0) == production_model("shakhov", 0.5) == "shakhov"
     for labels, omega in (("spectral", 0.5), ("esbgk", 0.5)):
