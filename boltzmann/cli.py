@@ -41,6 +41,9 @@ def _common(p):
     p.add_argument("--dof", type=int, default=3, choices=(1, 3),
                    help="3: monatomic gas (Chu reduction), 1: 1D-velocity gas (gamma = 3)")
     p.add_argument("--nv", type=int, default=None, help="velocities (default: automatic)")
+    p.add_argument("--v-spacing", type=float, default=None,
+                   help="velocity spacing in thermal speeds of the coldest state (default 0.6;"
+                        " rarefied tubes need 0.3 or finer, docs/kinetic.md)")
     p.add_argument("--cfl", type=float, default=None)
     p.add_argument("--limiter", default="vanleer", choices=sorted(LIMITERS))
     p.add_argument("--out", required=True, help="HDF5 file to write")
@@ -114,6 +117,11 @@ def main(argv=None):
         kw = {"nv": args.nv, "limiter": args.limiter}
         if args.cfl is not None:
             kw["cfl"] = args.cfl
+        if args.v_spacing is not None:
+            if args.model in ("dsmc", "spectral"):
+                raise InputError(f"--v-spacing: the {args.model} solver has no discrete "
+                                 "velocity grid of this kind")
+            kw["v_spacing"] = args.v_spacing
         if args.command == "shock":
             kw.update(dx=args.dx, cfl=0.9 if args.cfl is None else args.cfl)
         else:

@@ -227,7 +227,24 @@ def test_cli_refuses_conflicting_tube_options(tmp_path, capsys):
     rc = main(["shock", "--mach", "3", "--cfl", "0", "--out", str(tmp_path / "y.h5")])
     assert rc == 2
     assert "CFL" in capsys.readouterr().err
+    rc = main(["tube", "--sod", "--v-spacing", "-0.3", "--out", str(tmp_path / "z.h5")])
+    assert rc == 2
+    assert "v_spacing=-0.3" in capsys.readouterr().err
+    rc = main(["tube", "--sod", "--model", "dsmc", "--v-spacing", "0.3",
+               "--out", str(tmp_path / "w.h5")])
+    assert rc == 2
+    assert "--v-spacing" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+def test_cli_tube_velocity_spacing_reaches_the_file(tmp_path, capsys):
+    from boltzmann.cli import main
+
+    out = tmp_path / "sod.h5"
+    rc = main(["tube", "--sod", "--kn", "0.3", "--nx", "40", "--t-end", "0.02",
+               "--v-spacing", "0.3", "--out", str(out), "--quiet"])
+    assert rc == 0, capsys.readouterr().err
+    assert bz.read_solution(out).params["numerics"]["v_spacing"] == 0.3
 
 
 def test_cli_shock_writes_the_promised_file(tmp_path, capsys):
