@@ -86,6 +86,30 @@ class RunSpec:
             raise InputError(f"RunSpec {self.name}: split {self.split!r} not one of {SPLITS}")
         if not self.name.replace("_", "").replace("-", "").replace(".", "").isalnum():
             raise InputError(f"RunSpec: name {self.name!r} must be alphanumeric (file name)")
+        object.__setattr__(self, "v_spacing",
+                           velocity_spacing(self.v_spacing, f"RunSpec {self.name}"))
+        if self.model == "spectral" and self.v_spacing != bz.Numerics.v_spacing:
+            raise InputError(f"RunSpec {self.name}: v_spacing is the discrete-velocity "
+                             "models'; the spectral solver has a velocity box of its own")
+
+
+def velocity_spacing(value, where) -> float:
+    """A discrete-velocity spacing (thermal speeds of the coldest state) as a float, or an
+    InputError naming `where`."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        v = float("nan")
+    if not (np.isfinite(v) and v > 0.0):
+        raise InputError(f"{where}: v_spacing={value!r} must be a positive number (thermal "
+                         "speeds)")
+    return v
+
+
+def labeled_spacing(run):
+    """The velocity spacing a run file was labeled with (None for the spectral solver)."""
+    value = run.attrs["numerics"].get("v_spacing")
+    return None if value is None else float(value)
 
 
 def conserve(g, h):
@@ -268,8 +292,9 @@ def write_run(path, spec: RunSpec):
 
 def build_dataset(folder, specs, progress=True):
     """Write every spec's run file into `folder`, skipping runs whose valid file exists
-    (resume after a kill; a run moved to another split only gets its attribute rewritten);
-    returns the list of paths."""
+    (resume after a kill; a run moved to another split only gets its attribute rewritten; a
+    run labeled with another velocity spacing is labeled again); returns the list of
+    paths."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -281,11 +306,16 @@ def build_dataset(folder, specs, progress=True):
             except FileFormatError:
                 path.unlink()
             else:
-                if run.split != spec.split:  # a changed split needs no new kinetic run
-                    with h5py.File(path, "r+") as h5:
-                        h5.attrs["split"] = spec.split
-                paths.append(path)
-                continue
+                if spec.model != "spectral" and labeled_spacing(run) != spec.v_spacing:
+                    print(f"  {spec.name}: labeled with v_spacing {labeled_spacing(run)}, "
+                          f"asked {spec.v_spacing}: labeled again", flush=True)
+                    path.unlink()
+                else:
+                    if run.split != spec.split:  # a changed split needs no new kinetic run
+                        with h5py.File(path, "r+") as h5:
+                            h5.attrs["split"] = spec.split
+                    paths.append(path)
+                    continue
         if progress:
             print(f"  [{k + 1}/{len(specs)}] {spec.name}", flush=True)
         paths.append(write_run(path, spec))

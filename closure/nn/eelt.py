@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 import boltzmann as bz
-from boltzmann.errors import InputError
+from boltzmann.errors import FileFormatError, InputError
 from boltzmann.io import atomic_h5, open_checked
 
 from .. import data
@@ -160,11 +160,22 @@ class KineticLabeler:
                  fractions=(0.25, 0.5, 0.75, 1.0), v_spacing=data.RunSpec.v_spacing):
         if model not in data.MODELS:
             raise InputError(f"KineticLabeler: model {model!r} is not one of {data.MODELS}")
-        if not (np.isfinite(v_spacing) and v_spacing > 0.0):
-            raise InputError(f"KineticLabeler: v_spacing={v_spacing} must be a positive "
-                             "number (thermal speeds)")
+        v_spacing = data.velocity_spacing(v_spacing, "KineticLabeler")
+        if model == "spectral" and v_spacing != data.RunSpec.v_spacing:
+            raise InputError("KineticLabeler: v_spacing is the discrete-velocity models'; the "
+                             "spectral solver has a velocity box of its own")
         self.model, self.distribution = model, distribution
-        self.nx, self.fractions, self.v_spacing = nx, tuple(fractions), float(v_spacing)
+        self.nx, self.fractions, self.v_spacing = nx, tuple(fractions), v_spacing
+
+    def check_labels(self, runs, path):
+        """FileFormatError when the labeled `runs` (read from `path`) were labeled with
+        another velocity spacing than this labeler's (a config changed under a kept file)."""
+        for r in runs:
+            dv = data.labeled_spacing(r)
+            if self.model != "spectral" and dv != self.v_spacing:
+                raise FileFormatError(f"{path}: {r.name} was labeled with v_spacing {dv}, the "
+                                      f"config asks {self.v_spacing}; remove the file to "
+                                      "label again")
 
     def spec(self, c, split="train"):
         p = self.distribution.problem(c)
@@ -322,6 +333,7 @@ def build_tubes(config, run_dir, adapters, executor=None):
             raise RuntimeError(f"test tubes could not be labeled: {failed}")
         store.save(test_path, runs)
     test_runs = store.load(test_path)
+    labeler.check_labels(test_runs, test_path)
     initial = []
     if not (run_dir / "initial.h5").exists():
         ic = config.get("initial", {})

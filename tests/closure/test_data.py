@@ -176,3 +176,19 @@ def test_run_spec_velocity_spacing_reaches_the_solver_and_the_record():
     assert recs[0.6]["attrs"]["numerics"]["v_spacing"] == data.RunSpec.v_spacing == 0.6
     T = {dv: r["arrays"]["T"][-1] for dv, r in recs.items()}
     assert 5e-3 < np.abs(T[0.3] - T[0.6]).max() < 0.1  # measured 0.015
+    for bad in (0.0, -1.0, float("inf"), "fine"):
+        with pytest.raises(bz.InputError, match="v_spacing"):
+            data.RunSpec("bad", tube, v_spacing=bad)
+    with pytest.raises(bz.InputError, match="velocity box"):
+        data.RunSpec("spec", tube, model="spectral", v_spacing=0.3)
+
+
+def test_a_dataset_labeled_with_another_velocity_spacing_is_labeled_again(tmp_path):
+    tube = bz.ShockTube.sod(kn=0.3, t_end=0.02)
+    coarse = data.RunSpec("sod", tube, nx=30)
+    data.build_dataset(tmp_path, [coarse], progress=False)
+    (path,) = data.build_dataset(tmp_path, [coarse], progress=False)  # resumed: kept
+    assert data.labeled_spacing(data.read_run(path)) == 0.6
+    fine = data.RunSpec("sod", tube, nx=30, v_spacing=0.3)
+    (path,) = data.build_dataset(tmp_path, [fine], progress=False)
+    assert data.labeled_spacing(data.read_run(path)) == 0.3

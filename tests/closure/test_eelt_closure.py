@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+import boltzmann as bz
 from closure.cli import main
 
 TINY = """
@@ -119,8 +120,28 @@ def test_distribution_and_store_refuse_bad_input(tmp_path):
     assert KineticLabeler("spectral").model == "spectral"  # the full Boltzmann labeler
     with pytest.raises(ValueError, match="not one of"):
         KineticLabeler("shakov")
-    with pytest.raises(ValueError, match="v_spacing"):
-        KineticLabeler(v_spacing=0.0)
+    for bad in (0.0, "fine", None):
+        with pytest.raises(ValueError, match="v_spacing"):
+            KineticLabeler(v_spacing=bad)
+    with pytest.raises(ValueError, match="spectral solver has a velocity box"):
+        KineticLabeler("spectral", v_spacing=0.3)
+    # the config's [label] v_spacing reaches the kinetic runs
+    from closure.nn.eelt import labeler_from
+
+    _, lab = labeler_from({"label": {"v_spacing": 0.3, "nx": 30}})
+    spec = lab.spec({"name": "t", "mach": 2.0, "kn": 0.1})
+    assert (spec.v_spacing, spec.nx, labeler_from({})[1].spec(
+        {"name": "t", "mach": 2.0, "kn": 0.1}).v_spacing) == (0.3, 30, 0.6)
+    # kept labels of another spacing (a config changed under test.h5) are refused
+    from closure import data
+
+    kept = tmp_path / "test.h5"
+    RunStore().save(kept, [data.run_record(data.RunSpec(
+        "t", bz.ShockTube.sod(kn=0.1, t_end=0.01), nx=20))])
+    runs = RunStore().load(kept)
+    KineticLabeler().check_labels(runs, kept)
+    with pytest.raises(FileFormatError, match="test.h5: t was labeled with v_spacing 0.6"):
+        lab.check_labels(runs, kept)
     # the closed system's production: exact for Boltzmann labels only for Maxwell molecules
     assert production_model("spectral", 1.0) == production_model("shakhov", 0.5) == "shakhov"
     for labels, omega in (("spectral", 0.5), ("esbgk", 0.5)):
