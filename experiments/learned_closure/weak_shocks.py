@@ -6,13 +6,17 @@
 2. Sod's tube at Kn = 0.003 on 800 cells (kinetic reference: 800 cells, velocity spacing
    0.3): each model's relative L2 error in T and the share of its squared error in each
    twentieth of the tube.
+3. With --sweep: one parameter of the shipped closure changed at a time (no refit), marched
+   at Mach 1.3, 1.65 and 5.5, and Sod at Kn = 0.003 on 400 cells (rho / u / T).
 
-    .venv/bin/python experiments/learned_closure/weak_shocks.py [--out DIR]
+    .venv/bin/python experiments/learned_closure/weak_shocks.py [--out DIR] [--sweep]
 
-(about 40 s).  Writes weak_shocks.md to the output folder (default out/ here).
+(about 40 s; 4 min with --sweep).  Writes weak_shocks.md to the output folder (default
+out/ here).
 """
 
 import argparse
+import dataclasses
 import time
 import warnings
 from pathlib import Path
@@ -24,7 +28,7 @@ from nonlocal_closure import march
 import boltzmann as bz
 from closure.fv import FVNumerics, FVSolver
 from closure.metrics import NAMES, profile_errors, rel_l2
-from closure.systems.nonlocal_nsf import NonlocalNSF
+from closure.systems.nonlocal_nsf import DEFAULT_MODEL, NonlocalNSF, NonlocalParams
 
 HERE = Path(__file__).resolve().parent
 MACHS = (1.3, 1.65, 2.0, 3.0)
@@ -38,6 +42,7 @@ def system(name, problem):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=HERE / "out")
+    ap.add_argument("--sweep", action="store_true")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     lines = [f"# Weak shocks and Sod at Kn = 0.003 ({time.strftime('%Y-%m-%d')})", "",
@@ -78,8 +83,49 @@ def main(argv=None):
         lines.append(f"| {name} | {err:.4f} | " + " | ".join(f"{v:.2f}" for v in share)
                      + " |")
         print(lines[-1], flush=True)
+    if args.sweep:
+        lines += sweep()
     (args.out / "weak_shocks.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {args.out / 'weak_shocks.md'}")
+
+
+def sweep():
+    """Markdown lines: the shipped closure with one parameter changed at a time."""
+    base = NonlocalParams.load(DEFAULT_MODEL)[0]
+    changes = {"shipped": {}, "alpha_q x 0.6": {"alpha_q": 0.6 * base.alpha_q},
+               "alpha_q x 1.4": {"alpha_q": 1.4 * base.alpha_q},
+               "alpha_hot x 0.5": {"alpha_hot": 0.5 * base.alpha_hot},
+               "gamma_q 2, alpha_q x 0.7": {"gamma_q": 2.0, "alpha_q": 0.7 * base.alpha_q},
+               "w0_q 0.4": {"w0_q": 0.4}, "beta_q x 0.5": {"beta_q": 0.5 * base.beta_q},
+               "beta_q 0": {"beta_q": 0.0}, "beta_sigma 0": {"beta_sigma": 0.0},
+               "c_sigma 0": {"c_sigma": 0.0}}
+    machs = (1.3, 1.65, 5.5)
+    kin = {m: kinetic(m) for m in machs}
+    tube = bz.ShockTube.sod(kn=0.003)
+    ref = bz.KineticSolver(tube, GAS, "shakhov", bz.Numerics(nx=400, v_spacing=0.3)).run()
+    lines = ["", "## One parameter changed (no refit)", "",
+             "| change | " + " | ".join(f"Mach {m:g}: " + " / ".join(NAMES) for m in machs)
+             + " | Sod Kn 0.003 (400 cells): rho / u / T |", "|---" * (len(machs) + 2) + "|"]
+    for label, change in changes.items():
+        par = dataclasses.replace(base, **change)
+        cells = []
+        for m in machs:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                sol, _, note = march(
+                    lambda p, par=par: NonlocalNSF(GAS, GAS.mu_ref(p.mfp_ref), params=par), m)
+            e = profile_errors(kin[m].x, kin[m], sol.x, sol, window=WINDOW_ERR)
+            cells.append(" / ".join(f"{e[k]:.3f}" for k in NAMES)
+                         + ("" if "NOT" not in note else " (not steady)"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sol = FVSolver(tube, GAS, NonlocalNSF(GAS, GAS.mu_ref(tube.mfp_ref), params=par),
+                           FVNumerics(nx=400)).run()
+        e = profile_errors(ref.x, ref, sol.x, sol, names=("rho", "u", "T"))
+        cells.append(" / ".join(f"{e[k]:.3f}" for k in ("rho", "u", "T")))
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        print(lines[-1], flush=True)
+    return lines
 
 
 if __name__ == "__main__":
