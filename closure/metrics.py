@@ -34,6 +34,11 @@ def profile_errors(ref_x, ref, x, model, window=None, names=NAMES) -> dict:
     return out
 
 
+def slashed(errors, names=NAMES, fmt=".3f") -> str:
+    """The errors of `names` as one table cell, 'a / b / c'."""
+    return " / ".join(f"{errors[k]:{fmt}}" for k in names)
+
+
 def error_table(rows, names=NAMES) -> str:
     """Markdown table of rows (label, {name: error} or a failure string)."""
     lines = ["| model | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]

@@ -12,21 +12,19 @@ Prints a markdown table (about a minute for the default set).
 
 import argparse
 import warnings
+from functools import partial
 from pathlib import Path
 
 from curves import STORE  # this folder
 
 import boltzmann as bz
 from closure.fv import FVNumerics, FVSolver
-from closure.metrics import profile_errors
+from closure.metrics import profile_errors, slashed
 from closure.systems.nonlocal_nsf import NonlocalNSF
 
 HERE = Path(__file__).resolve().parent
 NAMES = ("rho", "T", "q_x")
-
-
-def cell(errors):
-    return " / ".join(f"{errors[k]:.3f}" for k in NAMES)
+cell3 = partial(slashed, names=NAMES)
 
 
 def main(argv=None):
@@ -47,7 +45,7 @@ def main(argv=None):
         label = {k: r[k][-1] for k in NAMES}
         fine = bz.KineticSolver(r.problem, gas, r.attrs["model"]["name"],
                                 bz.Numerics(nx=args.refine * nx)).run_until(r["t"][-1])
-        row = [r.name, str(nx), cell(profile_errors(fine.x, fine, r["x"], label, names=NAMES))]
+        row = [r.name, str(nx), cell3(profile_errors(fine.x, fine, r["x"], label, names=NAMES))]
         for name in ("nsf", "nonlocal"):
             system = name if name == "nsf" else NonlocalNSF(gas, gas.mu_ref(r.problem.mfp_ref))
             with warnings.catch_warnings():
@@ -55,8 +53,8 @@ def main(argv=None):
                 coarse = FVSolver(r.problem, gas, system, FVNumerics(nx=nx)).run()
                 refined = FVSolver(r.problem, gas, system,
                                    FVNumerics(nx=args.refine * nx)).run()
-            row += [cell(profile_errors(r["x"], label, coarse.x, coarse, names=NAMES)),
-                    cell(profile_errors(fine.x, fine, refined.x, refined, names=NAMES))]
+            row += [cell3(profile_errors(r["x"], label, coarse.x, coarse, names=NAMES)),
+                    cell3(profile_errors(fine.x, fine, refined.x, refined, names=NAMES))]
         print("| " + " | ".join(row) + " |", flush=True)
 
 

@@ -22,7 +22,7 @@ from local_closure import GAS, kinetic  # this folder
 import boltzmann as bz
 from boltzmann.gas import MFP_FACTOR
 from closure.fv import FVNumerics, FVSolver
-from closure.metrics import profile_errors, rel_l2
+from closure.metrics import profile_errors, rel_l2, slashed
 from closure.systems.nonlocal_nsf import (
     DEFAULT_MODEL,
     NonlocalParams,
@@ -105,8 +105,7 @@ def main(argv=None):
                 warnings.simplefilter("ignore")
                 sol = FVSolver(tube, GAS, system, FVNumerics(nx=200, backend="numpy")).run()
             e = profile_errors(ref.x, ref, sol.x, sol, names=NAMES)
-            print(f"| {a:g}, {b:g}, {n} | {kn:g} | " + " / ".join(f"{e[k]:.3f}" for k in NAMES)
-                  + " |", flush=True)
+            print(f"| {a:g}, {b:g}, {n} | {kn:g} | {slashed(e, NAMES)} |", flush=True)
     params, _ = NonlocalParams.load(DEFAULT_MODEL)
     print("\n| Mach | max kinetic q/(p sqrt T), sigma/p | non-local sigma_xx | "
           + " | ".join(f"a = {a:g}, n = {n}" for a, _, n in SETTINGS[1:]) + " |")
@@ -144,8 +143,7 @@ def main(argv=None):
             warnings.simplefilter("ignore")
             sol = FVSolver(tube, GAS, system, FVNumerics(nx=200, backend="numpy")).run()
         e = profile_errors(ref_tube.x, ref_tube, sol.x, sol, names=NAMES)
-        print(f"| {a:g} | " + " | ".join(cells) + " | "
-              + " / ".join(f"{e[k]:.3f}" for k in NAMES) + " |", flush=True)
+        print(f"| {a:g} | " + " | ".join(cells) + f" | {slashed(e, NAMES)} |", flush=True)
 
 
 if __name__ == "__main__":

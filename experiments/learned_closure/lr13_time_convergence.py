@@ -15,7 +15,7 @@ from lr13 import load_data
 
 import boltzmann as bz
 from closure.fv import FVNumerics, FVSolver
-from closure.metrics import profile_errors
+from closure.metrics import profile_errors, slashed
 
 TUBES = ("sod_kn0.3", "tube_M2_kn1", "tube_M4_kn0.1")
 CFLS = (0.5, 0.25, 0.125, 0.0625)
@@ -43,7 +43,7 @@ def main():
         for cfl in CFLS:
             d = np.abs(sols[cfl] - ref).max(axis=1) / np.abs(ref).max(axis=1)
             print(f"| {r.name} | {cfl:g} | " + " / ".join(f"{x:.3g}" for x in d) + " | "
-                  + " / ".join(f"{errs[cfl][k]:.3f}" for k in NAMES) + " |", flush=True)
+                  + slashed(errs[cfl], NAMES) + " |", flush=True)
 
 
 if __name__ == "__main__":

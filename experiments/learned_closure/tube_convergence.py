@@ -14,20 +14,18 @@ Writes tube_convergence.md to the output folder (default out/ here).
 import argparse
 import time
 import warnings
+from functools import partial
 from pathlib import Path
 
 import boltzmann as bz
 from closure.fv import FVNumerics, FVSolver
-from closure.metrics import profile_errors
+from closure.metrics import profile_errors, slashed
 from closure.systems.nonlocal_nsf import NonlocalNSF
 
 HERE = Path(__file__).resolve().parent
 GAS = bz.Gas(omega=0.5)
 NAMES = ("rho", "u", "T", "q_x")
-
-
-def cell(errors):
-    return " / ".join(f"{errors[k]:.4f}" for k in NAMES)
+cell4 = partial(slashed, names=NAMES, fmt=".4f")
 
 
 def main(argv=None):
@@ -50,7 +48,7 @@ def main(argv=None):
                for nx in grids}
         ref = kin[grids[-1]]
         for nx in grids:
-            row = [f"{kn:g}", str(nx), cell(profile_errors(ref.x, ref, kin[nx].x, kin[nx],
+            row = [f"{kn:g}", str(nx), cell4(profile_errors(ref.x, ref, kin[nx].x, kin[nx],
                                                            names=NAMES))]
             for name in ("nsf", "nonlocal"):
                 system = (name if name == "nsf" else
@@ -58,8 +56,8 @@ def main(argv=None):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # the closure's envelope warning
                     sol = FVSolver(tube, GAS, system, FVNumerics(nx=nx)).run()
-                row += [cell(profile_errors(ref.x, ref, sol.x, sol, names=NAMES)),
-                        cell(profile_errors(kin[nx].x, kin[nx], sol.x, sol, names=NAMES))]
+                row += [cell4(profile_errors(ref.x, ref, sol.x, sol, names=NAMES)),
+                        cell4(profile_errors(kin[nx].x, kin[nx], sol.x, sol, names=NAMES))]
             lines.append("| " + " | ".join(row) + " |")
             print(lines[-1], flush=True)
     (args.out / "tube_convergence.md").write_text("\n".join(lines) + "\n")

@@ -30,7 +30,7 @@ from lr13 import load_data  # this folder
 import boltzmann as bz
 from boltzmann.io import atomic_h5, write_dataset
 from closure.fv import FVNumerics, FVSolver
-from closure.metrics import profile_errors
+from closure.metrics import profile_errors, slashed
 from closure.systems.nonlocal_nsf import NonlocalNSF
 
 matplotlib.use("Agg")
@@ -41,10 +41,7 @@ NAMES = ("rho", "u", "T", "q_x")
 SPACINGS = (0.6, 0.3, 0.15)
 REFERENCE = 0.075  # velocity spacing of the reference, on twice the cells
 MODELS = ("nsf", "r13", "nonlocal")
-
-
-def fmt(errors, names=NAMES):
-    return " / ".join(f"{errors[k]:.3f}" for k in names)
+cell = partial(slashed, names=NAMES)
 
 
 def timed(make, repeat, go):
@@ -93,12 +90,12 @@ def main(argv=None):
                                       bz.Numerics(nx=nx, v_spacing=s)),
                               args.repeat, methodcaller("run_until", t_end))
             kin[s] = (wall, sol)
-            cells.append(f"{fmt(profile_errors(ref.x, ref, sol.x, sol, names=NAMES))} "
+            cells.append(f"{cell(profile_errors(ref.x, ref, sol.x, sol, names=NAMES))} "
                          f"({1e3 * wall:.0f} ms, nv {sol.v.size})")
         relabel = profile_errors(r["x"], label, kin[0.6][1].x, kin[0.6][1], names=NAMES)
         if max(relabel.values()) > 1e-6:
             print(f"{r.name}: the rerun at dv 0.6 differs from the label by "
-                  + " / ".join(f"{relabel[k]:.1e}" for k in NAMES))
+                  + slashed(relabel, NAMES, ".1e"))
         lines.append(f"| {r.name} | {nx} | {r.problem.mfp_ref:g} | " + " | ".join(cells)
                      + " |")
         print(lines[-1], flush=True)
@@ -111,8 +108,8 @@ def main(argv=None):
                                           FVNumerics(nx=nx)), args.repeat, methodcaller("run"))
             store[r.name][m] = sol
             model_lines.append(
-                f"| {r.name} | {m} | {fmt(profile_errors(r['x'], label, sol.x, sol, names=NAMES))}"
-                f" | {fmt(profile_errors(ref.x, ref, sol.x, sol, names=NAMES))} | "
+                f"| {r.name} | {m} | {cell(profile_errors(r['x'], label, sol.x, sol, names=NAMES))}"
+                f" | {cell(profile_errors(ref.x, ref, sol.x, sol, names=NAMES))} | "
                 f"{kin[0.6][0] / wall:.1f}x, {kin[0.3][0] / wall:.1f}x |")
             print(model_lines[-1], flush=True)
     (args.out / "tube_references.md").write_text("\n".join(lines + model_lines) + "\n")

@@ -27,7 +27,7 @@ from nonlocal_closure import march
 
 import boltzmann as bz
 from closure.fv import FVNumerics, FVSolver
-from closure.metrics import NAMES, profile_errors, rel_l2
+from closure.metrics import NAMES, profile_errors, rel_l2, slashed
 from closure.systems.nonlocal_nsf import DEFAULT_MODEL, NonlocalNSF, NonlocalParams
 
 HERE = Path(__file__).resolve().parent
@@ -56,8 +56,7 @@ def main(argv=None):
                 warnings.simplefilter("ignore")  # the closure's envelope warning
                 sol, _, note = march(lambda p, name=name: system(name, p), mach)
             e = profile_errors(kin.x, kin, sol.x, sol, window=WINDOW_ERR)
-            cells.append(" / ".join(f"{e[k]:.3f}" for k in NAMES)
-                         + ("" if "NOT" not in note else f" ({note})"))
+            cells.append(slashed(e) + ("" if "NOT" not in note else f" ({note})"))
         lines.append(f"| {mach:g} | " + " | ".join(cells) + " |")
         print(lines[-1], flush=True)
 
@@ -115,14 +114,13 @@ def sweep():
                 sol, _, note = march(
                     lambda p, par=par: NonlocalNSF(GAS, GAS.mu_ref(p.mfp_ref), params=par), m)
             e = profile_errors(kin[m].x, kin[m], sol.x, sol, window=WINDOW_ERR)
-            cells.append(" / ".join(f"{e[k]:.3f}" for k in NAMES)
-                         + ("" if "NOT" not in note else " (not steady)"))
+            cells.append(slashed(e) + ("" if "NOT" not in note else " (not steady)"))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             sol = FVSolver(tube, GAS, NonlocalNSF(GAS, GAS.mu_ref(tube.mfp_ref), params=par),
                            FVNumerics(nx=400)).run()
         e = profile_errors(ref.x, ref, sol.x, sol, names=("rho", "u", "T"))
-        cells.append(" / ".join(f"{e[k]:.3f}" for k in ("rho", "u", "T")))
+        cells.append(slashed(e, ("rho", "u", "T")))
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
         print(lines[-1], flush=True)
     return lines
