@@ -95,15 +95,21 @@ def riemann_euler(tube: ShockTube, gas: Gas, x, t: float):
     return rho, u, p
 
 
-def collisionless_tube(tube: ShockTube, gas: Gas, x, t: float, nv: int = 4001, width=10.0):
+def collisionless_tube(tube: ShockTube, gas: Gas, x, t: float, nv: int = 4001, width=10.0,
+                       nodes=None):
     """Free-molecular solution of the tube at time t: every molecule keeps its velocity, so
     f(x, v, t) = f_0(x - v t, v), the left Maxwellian where x - v t < x0, else the right one
-    (ends taken as unbounded).  Moments by a fine quadrature; returns rho, u, T."""
-    states = (tube.left, tube.right)
-    vmin = min(s.u - width * np.sqrt(s.T) for s in states)
-    vmax = max(s.u + width * np.sqrt(s.T) for s in states)
-    v = np.linspace(vmin, vmax, nv)
-    dv = v[1] - v[0]
+    (ends taken as unbounded).  Moments by a fine quadrature (nv uniform nodes over
+    +- width thermal speeds of both states), or on the given nodes = (v, weights), which
+    is the free flight of a discrete-velocity solution on them; returns rho, u, T."""
+    if nodes is None:
+        states = (tube.left, tube.right)
+        vmin = min(s.u - width * np.sqrt(s.T) for s in states)
+        vmax = max(s.u + width * np.sqrt(s.T) for s in states)
+        v = np.linspace(vmin, vmax, nv)
+        w = np.full(nv, v[1] - v[0])
+    else:
+        v, w = (np.asarray(a, dtype=float) for a in nodes)
     x = np.asarray(x, dtype=float)[:, None]
     from_left = (x - v[None, :] * t) < tube.x0
 
@@ -115,9 +121,9 @@ def collisionless_tube(tube: ShockTube, gas: Gas, x, t: float, nv: int = 4001, w
     # transverse energy per unit v of each Maxwellian: (dof - 1) T g / 2
     et = np.where(from_left, 0.5 * (gas.dof - 1) * tube.left.T * gl,
                   0.5 * (gas.dof - 1) * tube.right.T * gr)
-    rho = g.sum(1) * dv
-    mom = (g * v).sum(1) * dv
-    energy = (0.5 * g * v * v + et).sum(1) * dv
+    rho = g @ w
+    mom = (g * v) @ w
+    energy = (0.5 * g * v * v + et) @ w
     u = mom / rho
     T = (2.0 * energy / rho - u * u) / gas.dof
     return rho, u, T

@@ -34,23 +34,6 @@ HERE = Path(__file__).resolve().parent
 COUNTS = (4, 8, 12, 16, 24, 32, 48, 64, 96, 128)
 
 
-def free_flight_moments(tube, gas, x, t, v, w):
-    """rho, u, T of f_0(x - v t, v) on the nodes v with weights w (Chu-reduced: the
-    transverse energy per unit v of a Maxwellian is (dof - 1) T g / 2)."""
-    from_left = (x[:, None] - v[None, :] * t) < tube.x0
-
-    def maxw(s):
-        return s.rho / np.sqrt(2.0 * np.pi * s.T) * np.exp(-(v - s.u) ** 2 / (2.0 * s.T))
-
-    gl, gr = maxw(tube.left), maxw(tube.right)
-    g = np.where(from_left, gl, gr)
-    et = 0.5 * (gas.dof - 1) * np.where(from_left, tube.left.T * gl, tube.right.T * gr)
-    rho = g @ w
-    u = (g * v) @ w / rho
-    T = (2.0 * (0.5 * g * v * v + et) @ w / rho - u * u) / gas.dof
-    return rho, u, T
-
-
 def gauss_hermite(n, T_ref):
     xi, wi = np.polynomial.hermite.hermgauss(n)
     s = np.sqrt(2.0 * T_ref)
@@ -78,7 +61,7 @@ def main(argv=None):
              "| N | Gauss-Hermite nodes | uniform grid (the kinetic solver's) |", "|---|---|---|"]
     names = ("rho", "u", "T")
     for n in COUNTS:
-        errs = [dict(zip(names, map(rel_l2, free_flight_moments(tube, gas, x, t, *nodes),
+        errs = [dict(zip(names, map(rel_l2, collisionless_tube(tube, gas, x, t, nodes=nodes),
                                     exact)))
                 for nodes in (gauss_hermite(n, tube.left.T), uniform(n, tube))]
         lines.append(f"| {n} | {slashed(errs[0], names, '.4f')} | "
