@@ -20,7 +20,6 @@ from curves import STORE  # this folder
 import boltzmann as bz
 from closure.fv import FVNumerics, FVSolver
 from closure.metrics import profile_errors, slashed
-from closure.systems.nonlocal_nsf import NonlocalNSF
 
 HERE = Path(__file__).resolve().parent
 NAMES = ("rho", "T", "q_x")
@@ -47,11 +46,10 @@ def main(argv=None):
                                 bz.Numerics(nx=args.refine * nx)).run_until(r["t"][-1])
         row = [r.name, str(nx), cell3(profile_errors(fine.x, fine, r["x"], label, names=NAMES))]
         for name in ("nsf", "nonlocal"):
-            system = name if name == "nsf" else NonlocalNSF(gas, gas.mu_ref(r.problem.mfp_ref))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # the closure's envelope warning
-                coarse = FVSolver(r.problem, gas, system, FVNumerics(nx=nx)).run()
-                refined = FVSolver(r.problem, gas, system,
+                coarse = FVSolver(r.problem, gas, name, FVNumerics(nx=nx)).run()
+                refined = FVSolver(r.problem, gas, name,
                                    FVNumerics(nx=args.refine * nx)).run()
             row += [cell3(profile_errors(r["x"], label, coarse.x, coarse, names=NAMES)),
                     cell3(profile_errors(fine.x, fine, refined.x, refined, names=NAMES))]

@@ -20,7 +20,6 @@ from pathlib import Path
 import boltzmann as bz
 from closure.fv import FVNumerics, FVSolver
 from closure.metrics import profile_errors, slashed
-from closure.systems.nonlocal_nsf import NonlocalNSF
 
 HERE = Path(__file__).resolve().parent
 GAS = bz.Gas(omega=0.5)
@@ -51,11 +50,9 @@ def main(argv=None):
             row = [f"{kn:g}", str(nx), cell4(profile_errors(ref.x, ref, kin[nx].x, kin[nx],
                                                            names=NAMES))]
             for name in ("nsf", "nonlocal"):
-                system = (name if name == "nsf" else
-                          NonlocalNSF(GAS, GAS.mu_ref(tube.mfp_ref)))
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # the closure's envelope warning
-                    sol = FVSolver(tube, GAS, system, FVNumerics(nx=nx)).run()
+                    sol = FVSolver(tube, GAS, name, FVNumerics(nx=nx)).run()
                 row += [cell4(profile_errors(ref.x, ref, sol.x, sol, names=NAMES)),
                         cell4(profile_errors(kin[nx].x, kin[nx], sol.x, sol, names=NAMES))]
             lines.append("| " + " | ".join(row) + " |")

@@ -31,7 +31,6 @@ import boltzmann as bz
 from boltzmann.io import atomic_h5, write_dataset
 from closure.fv import FVNumerics, FVSolver
 from closure.metrics import profile_errors, slashed
-from closure.systems.nonlocal_nsf import NonlocalNSF
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -101,10 +100,9 @@ def main(argv=None):
         print(lines[-1], flush=True)
         store[r.name] = {"reference": ref, "kinetic_0.6": kin[0.6][1]}
         for m in MODELS:
-            system = NonlocalNSF(gas, gas.mu_ref(r.problem.mfp_ref)) if m == "nonlocal" else m
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # the closure's envelope warning
-                wall, sol = timed(partial(FVSolver, r.problem, gas, system,
+                wall, sol = timed(partial(FVSolver, r.problem, gas, m,
                                           FVNumerics(nx=nx)), args.repeat, methodcaller("run"))
             store[r.name][m] = sol
             model_lines.append(
