@@ -86,16 +86,14 @@ class RunSpec:
             raise InputError(f"RunSpec {self.name}: split {self.split!r} not one of {SPLITS}")
         if not self.name.replace("_", "").replace("-", "").replace(".", "").isalnum():
             raise InputError(f"RunSpec: name {self.name!r} must be alphanumeric (file name)")
-        object.__setattr__(self, "v_spacing",
-                           velocity_spacing(self.v_spacing, f"RunSpec {self.name}"))
-        if self.model == "spectral" and self.v_spacing != bz.Numerics.v_spacing:
-            raise InputError(f"RunSpec {self.name}: v_spacing is the discrete-velocity "
-                             "models'; the spectral solver has a velocity box of its own")
+        object.__setattr__(self, "v_spacing", velocity_spacing(self.v_spacing, self.model,
+                                                               f"RunSpec {self.name}"))
 
 
-def velocity_spacing(value, where) -> float:
-    """A discrete-velocity spacing (thermal speeds of the coldest state) as a float, or an
-    InputError naming `where`."""
+def velocity_spacing(value, model, where) -> float:
+    """A discrete-velocity spacing (thermal speeds of the coldest state) for labels of
+    `model` as a float, or an InputError naming `where`; the spectral solver takes only the
+    default (it has a velocity box of its own)."""
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -103,6 +101,9 @@ def velocity_spacing(value, where) -> float:
     if not (np.isfinite(v) and v > 0.0):
         raise InputError(f"{where}: v_spacing={value!r} must be a positive number (thermal "
                          "speeds)")
+    if model == "spectral" and v != bz.Numerics.v_spacing:
+        raise InputError(f"{where}: v_spacing is the discrete-velocity models'; the spectral "
+                         "solver has a velocity box of its own")
     return v
 
 
@@ -110,6 +111,12 @@ def labeled_spacing(run):
     """The velocity spacing a run file was labeled with (None for the spectral solver)."""
     value = run.attrs["numerics"].get("v_spacing")
     return None if value is None else float(value)
+
+
+def spacing_differs(run, model, v_spacing) -> bool:
+    """Whether `run` was labeled on another velocity grid than labels of `model` with
+    `v_spacing` would be (never for the spectral solver, which has no such grid)."""
+    return model != "spectral" and labeled_spacing(run) != v_spacing
 
 
 def conserve(g, h):
@@ -306,7 +313,7 @@ def build_dataset(folder, specs, progress=True):
             except FileFormatError:
                 path.unlink()
             else:
-                if spec.model != "spectral" and labeled_spacing(run) != spec.v_spacing:
+                if spacing_differs(run, spec.model, spec.v_spacing):
                     print(f"  {spec.name}: labeled with v_spacing {labeled_spacing(run)}, "
                           f"asked {spec.v_spacing}: labeled again", flush=True)
                     path.unlink()

@@ -160,20 +160,17 @@ class KineticLabeler:
                  fractions=(0.25, 0.5, 0.75, 1.0), v_spacing=data.RunSpec.v_spacing):
         if model not in data.MODELS:
             raise InputError(f"KineticLabeler: model {model!r} is not one of {data.MODELS}")
-        v_spacing = data.velocity_spacing(v_spacing, "KineticLabeler")
-        if model == "spectral" and v_spacing != data.RunSpec.v_spacing:
-            raise InputError("KineticLabeler: v_spacing is the discrete-velocity models'; the "
-                             "spectral solver has a velocity box of its own")
         self.model, self.distribution = model, distribution
-        self.nx, self.fractions, self.v_spacing = nx, tuple(fractions), v_spacing
+        self.nx, self.fractions = nx, tuple(fractions)
+        self.v_spacing = data.velocity_spacing(v_spacing, model, "KineticLabeler")
 
     def check_labels(self, runs, path):
         """FileFormatError when the labeled `runs` (read from `path`) were labeled with
         another velocity spacing than this labeler's (a config changed under a kept file)."""
         for r in runs:
-            dv = data.labeled_spacing(r)
-            if self.model != "spectral" and dv != self.v_spacing:
-                raise FileFormatError(f"{path}: {r.name} was labeled with v_spacing {dv}, the "
+            if data.spacing_differs(r, self.model, self.v_spacing):
+                raise FileFormatError(f"{path}: {r.name} was labeled with v_spacing "
+                                      f"{data.labeled_spacing(r)}, the "
                                       f"config asks {self.v_spacing}; remove the file to "
                                       "label again")
 
