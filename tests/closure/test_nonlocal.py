@@ -364,11 +364,3 @@ def test_stagnant_thermal_contact_stays_nearly_monotone():
     count, size = extrema(params)
     assert count <= 1 and size <= 2e-4, (count, size)
     assert extrema(replace(params, gamma_sigma=3.0, gamma_q=3.0))[0] > 10
-
-
-def test_slashed_table_cell():
-    from closure.metrics import slashed
-
-    e = {"rho": 0.0123, "T": 0.5, "q_x": 1.23456}
-    assert slashed(e, ("rho", "T", "q_x")) == "0.012 / 0.500 / 1.235"
-    assert slashed(e, ("q_x",), ".1e") == "1.2e+00"
