@@ -115,5 +115,7 @@ class MomentSystem:
         bad = ~((rho > 0.0) & (T > 0.0) & np.all(np.isfinite(U), axis=0))
         if bad.any():
             i = int(np.argmax(bad))
+            nonfinite = [v for v, value in zip(self.variables, U[:, i]) if not np.isfinite(value)]
+            what = f", non-finite {', '.join(nonfinite)}" if nonfinite else ""
             raise SolutionError(f"{self.name}: state outside the domain (rho={rho[i]:.4g}, "
-                                f"T={T[i]:.4g}) in cell {i} (x={x[i]:.4g}) at t={t:.4g}")
+                                f"T={T[i]:.4g}{what}) in cell {i} (x={x[i]:.4g}) at t={t:.4g}")

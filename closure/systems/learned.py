@@ -17,6 +17,8 @@ import warnings
 
 import numpy as np
 
+from boltzmann.errors import SolutionError
+
 from ..nn.closure_net import log_knudsen
 from ..nn.ensemble import EnvelopeWarning
 from .base import MomentSystem
@@ -134,7 +136,12 @@ class LearnedSystem(MomentSystem):
         return U
 
     def check(self, U, t, x):
-        super().check(U, t, x)
+        try:
+            super().check(U, t, x)
+        except SolutionError as exc:
+            raise SolutionError(f"{exc} (the shipped network closure leaves the domain on "
+                                "strong shocks, docs/learned_closure.md \"Diagnosis\"; the "
+                                "non-local closure, model 'nonlocal', is steady there)") from None
         if self._warned:
             return
         rho, _, T, W = self.fields(U)

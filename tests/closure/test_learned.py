@@ -149,6 +149,15 @@ def test_envelope_warning_names_cell_and_distance():
         solver.system.check(solver.U, 0.0, solver.x)
 
 
+def test_a_non_finite_learned_moment_is_named_with_its_cell():
+    lc = small_closure()
+    solver = LearnedSolver(bz.ShockTube.sod(kn=0.1), GAS, lc, FVNumerics(nx=40))
+    solver.U[4, 9] = np.nan  # rho, u, T of the cell stay valid
+    with pytest.raises(bz.SolutionError, match=r"T=\S+, non-finite rhoW1\) in cell 9 .*"
+                                               r"'nonlocal'"):
+        solver.system.check(solver.U, 0.5, solver.x)
+
+
 def test_the_navier_stokes_limit_is_kept_when_dt_exceeds_tau():
     """At Kn = 1e-4 (dt/tau about 50) the implicit production keeps sigma and q at their
     Chapman-Enskog values: -4/3 mu du/dx and -(15/4) mu dT/dx (Pr = 2/3) within 2 % (L2)."""
