@@ -24,6 +24,13 @@ from ..nn.ensemble import EnvelopeWarning
 from .base import MomentSystem
 
 
+def _root(T):
+    """sqrt(T), NaN without a warning where T < 0: the solver names the cell
+    (`LearnedSolver.stable_dt`, `check`)."""
+    with np.errstate(invalid="ignore"):
+        return np.sqrt(T)
+
+
 class LearnedSystem(MomentSystem):
     """The closed system of a LearnedClosure; `speed`: the wave-speed bound |u| + speed c
     of the flux splitting (default 4); `members`: how many ensemble members to average
@@ -69,7 +76,7 @@ class LearnedSystem(MomentSystem):
 
     def max_speed(self, U):
         rho, u, T = self.primitive(U)
-        return np.abs(u) + self.speed * np.sqrt(T)
+        return np.abs(u) + self.speed * _root(T)
 
     def log_knudsen(self, rho, T, dx):
         """log10 of the gradient Knudsen number per cell, as in the training data: the mean
@@ -87,7 +94,7 @@ class LearnedSystem(MomentSystem):
     def flux(self, U, dx):
         """Hyperbolic flux per cell (nvar, n) and the closure terms (`closure_terms`)."""
         rho, u, T, W, Y = self.closure_terms(U, dx)
-        c = np.sqrt(T)
+        c = _root(T)
         p = rho * T
         sigma, q = p * W[0], p * c * W[self.iq]
         F = np.empty_like(U)
@@ -101,7 +108,7 @@ class LearnedSystem(MomentSystem):
         """The frame-change terms of the W equations at the inner cells (all but the two at
         each end), central differences: (K, n - 4) for fields of n cells."""
         rho, u, T, W, Y = fields
-        c = np.sqrt(T)
+        c = _root(T)
         p = rho * T
         P = p * (1.0 + W[0])  # p + sigma
         q = p * c * W[self.iq]

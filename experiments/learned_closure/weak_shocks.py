@@ -6,12 +6,13 @@
 2. Sod's tube at Kn = 0.003 on 800 cells (kinetic reference: 800 cells, velocity spacing
    0.3): each model's relative L2 error in T and the share of its squared error in each
    twentieth of the tube.
-3. With --sweep: one parameter of the shipped closure changed at a time (no refit), marched
-   at Mach 1.3, 1.65 and 5.5, and Sod at Kn = 0.003 on 400 cells (rho / u / T).
+3. With --sweep: one parameter of the shipped closure changed at a time (no refit), then
+   both gains off and the screening off, marched at Mach 1.3, 1.65 and 5.5, and Sod at
+   Kn = 0.003 on 400 cells (rho / u / T).
 
     .venv/bin/python experiments/learned_closure/weak_shocks.py [--out DIR] [--sweep]
 
-(about 40 s; 4 min with --sweep).  Writes weak_shocks.md to the output folder (default
+(about 40 s; 5 min with --sweep).  Writes weak_shocks.md to the output folder (default
 out/ here).
 """
 
@@ -93,7 +94,10 @@ def sweep():
                "gamma_q 2, alpha_q x 0.7": {"gamma_q": 2.0, "alpha_q": 0.7 * base.alpha_q},
                "w0_q 0.4": {"w0_q": 0.4}, "beta_q x 0.5": {"beta_q": 0.5 * base.beta_q},
                "beta_q 0": {"beta_q": 0.0}, "beta_sigma 0": {"beta_sigma": 0.0},
-               "c_sigma 0": {"c_sigma": 0.0}}
+               "c_sigma 0": {"c_sigma": 0.0},
+               "no gains (both beta 0)": {"beta_q": 0.0, "beta_sigma": 0.0},
+               "no screening (both w0 1, c_sigma 0)": {"w0_q": 1.0, "w0_sigma": 1.0,
+                                                       "c_sigma": 0.0}}
     machs = (1.3, 1.65, 5.5)
     kin = {m: kinetic(m) for m in machs}
     tube = bz.ShockTube.sod(kn=0.003)
