@@ -14,7 +14,7 @@ function argument).  Conserved variables U have shape (nvar, n):
   slopes (`local_fluxes`, `local_slope`), held in `table` (4 nx, ny);
 - NLNSF (NSF with non-local, gradient-enhanced fluxes, `systems.nonlocal_nsf`): w0, alpha,
   beta of sigma_xx, then of q_x, the cap kn_max of the gain's Kn, gamma of sigma_xx and of
-  q_x, alpha_hot, c_sigma, then 1 on periodic domains (`nonlocal_fluxes`);
+  q_x, alpha_hot, c_sigma, kn_fade, then 1 on periodic domains (`nonlocal_fluxes`);
 - LR13 (R13 with learned regularisation, `systems.lr13`): the bound and the packed weights
   of its network (`regularised`);
 - LR13F (R13 with fixed per-face factors, `systems.lr13.FrozenR13`): the n + 1 factors of
@@ -68,6 +68,7 @@ EULER, NSF, LNSF, NLNSF, GRAD13, R13, LR13, LR13F = 0, 1, 2, 3, 4, 5, 6, 7
 FAST = {"reassoc", "contract", "arcp"}
 NG = 2
 OUTFLOW, PERIODIC, SHOCK = 0, 1, 2
+NL_FADE, NL_PERIODIC = 16, 17  # NLNSF: par indices of kn_fade and of the periodic flag
 # Grad-family speed table geometry: sigma/p on [S_MIN, S_MAX], |q|/(p sqrt theta) on [0, Q_MAX]
 S_MIN, S_MAX, NS = -1.0, 2.0, 61
 Q_MAX, NQ = 8.0, 81
@@ -193,15 +194,28 @@ def nsf_face(ul, tl, ur, tr, dx, par):
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
+def fade(kn, par):
+    """NLNSF's share phi = Kn^2 / (Kn^2 + kn_fade^2) of the gains and of the screened weight
+    at a face of gradient Knudsen number Kn (1 when kn_fade = 0: no fade)."""
+    s = par[NL_FADE]
+    if s <= 0.0:
+        return 1.0
+    k2 = kn * kn
+    return k2 / (k2 + s * s)
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
 def nonlocal_face(rl, ul, tl, rr, ur, tr, dx, par):
-    """NSF's sigma, q at a face times the gains 1 + beta Kn (Kn = lambda max(|u_x|/sqrt T,
-    |T_x|/T), the gradient Knudsen number, lambda the face's mean free path, capped at
-    kn_max), lambda and the capped Kn."""
+    """NSF's sigma, q at a face times the gains 1 + phi beta Kn (Kn = lambda max(|u_x|/sqrt
+    T, |T_x|/T), the gradient Knudsen number, lambda the face's mean free path, capped at
+    kn_max; phi its `fade`), lambda, the capped Kn and phi."""
     sigma, q, th = nsf_face(ul, tl, ur, tr, dx, par)
     root = np.sqrt(th)
     lam = viscosity(th, par) / (MFP_FACTOR * 0.5 * (rl + rr) * root)
     kn = min(lam * max(abs(ur - ul) / root, abs(tr - tl) / th) / dx, par[11])
-    return sigma * (1.0 + par[7] * kn), q * (1.0 + par[10] * kn), lam, kn
+    phi = fade(kn, par)
+    return (sigma * (1.0 + phi * par[7] * kn), q * (1.0 + phi * par[10] * kn), lam, kn,
+            phi)
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
@@ -272,8 +286,9 @@ def screen(y, l2, m, dx, periodic, work):
 @njit(cache=True, error_model="numpy", fastmath=FAST)
 def nonlocal_fluxes(W, m, dx, par, F):
     """NLNSF's dissipative flux at the m faces of W's cells (rows u, T, rho; face f between
-    cells f + 1 and f + 2), added to F: per flux g = w0 G + (1 - w0) (1 - d/dx l2 d/dx)^-1 G,
-    G the gain-enhanced NSF flux (`nonlocal_face`), l2 = (alpha lambda)^2 (T_hot/T)^gamma,
+    cells f + 1 and f + 2), added to F: per flux g = (1 - a) G + (1 - d/dx l2 d/dx)^-1 (a G)
+    with the screened weight a = phi (1 - w0) (phi the face's `fade`; a = 1 - w0 without
+    one), G the gain-enhanced NSF flux (`nonlocal_face`), l2 = (alpha lambda)^2 (T_hot/T)^gamma,
     T_hot = max(T, (1 - d/dx (alpha_hot lambda)^2 d/dx)^-1 T); sigma then gains
     c_sigma (lambda / sqrt T) d/dx of q's screened part (central differences; none at open
     ends, whose faces carry G alone; across the seam on periodic domains)."""
@@ -281,14 +296,15 @@ def nonlocal_fluxes(W, m, dx, par, F):
     out = np.empty((2, m))
     lam = np.empty(m)
     th = np.empty(m)
+    phi = np.empty(m)
     ratio = np.ones(m)
     l2 = np.empty(m)
     work = np.empty((4, m))
-    periodic = par[16] > 0.0
+    periodic = par[NL_PERIODIC] > 0.0
     for f in range(m):
         c = f + 1
-        G[0, f], G[1, f], lam[f], _ = nonlocal_face(W[2, c], W[0, c], W[1, c], W[2, c + 1],
-                                                    W[0, c + 1], W[1, c + 1], dx, par)
+        G[0, f], G[1, f], lam[f], _, phi[f] = nonlocal_face(
+            W[2, c], W[0, c], W[1, c], W[2, c + 1], W[0, c + 1], W[1, c + 1], dx, par)
         th[f] = 0.5 * (W[1, c] + W[1, c + 1])
     if par[14] > 0.0 and (par[12] > 0.0 or par[13] > 0.0):
         for f in range(m):
@@ -300,14 +316,15 @@ def nonlocal_fluxes(W, m, dx, par, F):
     for k in range(2):
         w0, alpha, gamma = par[5 + 3 * k], par[6 + 3 * k], par[12 + k]
         for f in range(m):
-            out[k, f] = w0 * G[k, f]
+            a = phi[f] * (1.0 - w0)  # the screened weight
+            out[k, f] = (1.0 - a) * G[k, f]
+            G[k, f] *= a
             l2[f] = (alpha * lam[f]) ** 2
             if gamma > 0.0 and ratio[f] > 1.0:
                 l2[f] *= ratio[f] ** gamma
         if w0 < 1.0:
-            screen(G[k], l2, m, dx, periodic, work)
+            screen(G[k], l2, m, dx, periodic, work)  # G[k]: the screened part
             for f in range(m):
-                G[k, f] *= 1.0 - w0  # the screened part
                 out[k, f] += G[k, f]
     if par[15] != 0.0 and par[8] < 1.0:
         S = G[1]

@@ -19,6 +19,7 @@ from .kernels import (
     GRAD13,
     LNSF,
     NG,
+    NL_PERIODIC,
     NLNSF,
     NSF,
     OUTFLOW,
@@ -123,19 +124,23 @@ def dissipative_dt(code, U, dx, par, table):
         # (1 + 3 beta Kn) (w0 + (1 - w0) min(1, dx^2 / (4 l^2))) (tested against the
         # Jacobian's eigenvalues on shock profiles); unscreened next to the domain's ends,
         # whose faces carry G itself; l = alpha lambda, the shortest the hot-molecule factor
-        # (T_hot / T)^(gamma/2) >= 1 allows, which gives the largest factor
+        # (T_hot / T)^(gamma/2) >= 1 allows, which gives the largest factor.  With a fade
+        # phi(Kn) (`kernels.fade`) the gain's slope takes (4 phi - 2 phi^2) beta Kn in place
+        # of 2 beta Kn (phi' Kn = 2 phi (1 - phi)) and the screened weight is phi (1 - w0)
         for j in range(U.shape[1] - 1):
             rl, ul, tl = primitive(code, U, j, par[1])
             rr, ur, tr = primitive(code, U, j + 1, par[1])
-            _, _, lam, kn = nonlocal_face(rl, ul, tl, rr, ur, tr, dx, par)
+            _, _, lam, kn, phi = nonlocal_face(rl, ul, tl, rr, ur, tr, dx, par)
             factor = 0.0
             for k in range(2):
                 w0, alpha, beta = par[5 + 3 * k], par[6 + 3 * k], par[7 + 3 * k]
                 ell = alpha * lam
                 screened = 1.0 if 4.0 * ell * ell < dx * dx else dx * dx / (4.0 * ell * ell)
-                if (j == 0 or j == U.shape[1] - 2) and par[16] == 0.0:  # next to open ends
+                if (j == 0 or j == U.shape[1] - 2) and par[NL_PERIODIC] == 0.0:  # open ends
                     screened = 1.0
-                factor = max(factor, (1.0 + 3.0 * beta * kn) * (w0 + (1.0 - w0) * screened))
+                a = phi * (1.0 - w0)
+                factor = max(factor, (1.0 + (5.0 * phi - 2.0 * phi * phi) * beta * kn)
+                             * (1.0 - a + a * screened))
             dt = min(dt, dx * dx * min(rl, rr) / (2.0 * kd * factor
                                                    * viscosity(max(tl, tr), par)))
     elif kd > 0.0:
@@ -272,12 +277,13 @@ def dissipation_and_jacobian(code, Ug, dx, par, table, M, A, BL, BR, uf, dy, e):
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
-def _linearised_share(par, k, lam, kn, dx, end):
+def _linearised_share(par, k, lam, kn, phi, dx, end):
     """Flux k's factor on NSF's coefficient in NLNSF's W (`_nonlocal_linearisation`)."""
     w0, alpha, beta = par[5 + 3 * k], par[6 + 3 * k], par[7 + 3 * k]
     ell = alpha * lam
     left = 1.0 if end else 1.0 / (1.0 + 4.0 * ell * ell / (dx * dx))
-    return (1.0 + 2.0 * beta * kn) * (w0 + (1.0 - w0) * left)
+    a = phi * (1.0 - w0)
+    return (1.0 + (4.0 * phi - 2.0 * phi * phi) * beta * kn) * (1.0 - a + a * left)
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
@@ -302,11 +308,12 @@ def _nonlocal_linearisation(Ug, dx, par, table, M, A, BL, BR, uf, dy, e):
     for f in range(nf):
         ul, tl, rl = W[0, f + 1], W[1, f + 1], W[2, f + 1]
         ur, tr, rr = W[0, f + 2], W[1, f + 2], W[2, f + 2]
-        _, _, lam, kn = nonlocal_face(rl, ul, tl, rr, ur, tr, dx, par)
+        _, _, lam, kn, phi = nonlocal_face(rl, ul, tl, rr, ur, tr, dx, par)
         mu = viscosity(0.5 * (tl + tr), par)
-        end = (f == 0 or f == nf - 1) and par[16] == 0.0  # open ends carry G itself
-        A[f] = 4.0 / 3.0 * mu * _linearised_share(par, 0, lam, kn, dx, end)
-        BL[f] = (par[1] + 1.0) * mu / par[4] * _linearised_share(par, 1, lam, kn, dx, end)
+        end = (f == 0 or f == nf - 1) and par[NL_PERIODIC] == 0.0  # open ends carry G itself
+        A[f] = 4.0 / 3.0 * mu * _linearised_share(par, 0, lam, kn, phi, dx, end)
+        BL[f] = (par[1] + 1.0) * mu / par[4] * _linearised_share(par, 1, lam, kn, phi, dx,
+                                                                  end)
         BR[f] = BL[f]
         uf[f] = 0.5 * (ul + ur)
     for i in range(n):
