@@ -3,8 +3,8 @@ from the a-priori fit (default: the shipped closure/models/nonlocal.json) and mi
 summed squared relative L2 errors (rho, T, sigma_xx, q_x over |x| <= 15 lambda_1) of
 stationary shocks marched in the finite-volume solver at training Mach numbers only (the
 band [5, 6] stays held out), by Nelder-Mead on the six unconstrained parameters of the first
-form (logit w0, log alpha, log beta; kn_max and the second form's gamma, alpha_hot, c_sigma
-kept).  Its documented run (docs/learned_closure.md) started from the first form.  Each
+form (logit w0, log alpha, log beta; kn_max and the later forms' gamma, alpha_hot, c_sigma
+and kn_fade kept).  Its documented run (docs/learned_closure.md) started from the first form.  Each
 march starts from the previous evaluation's steady profile of the same Mach number; cells
 of `nonlocal_closure.march_dx` (lambda_1/16 from Mach 6 on: the first form's limit cycle of
 docs/learned_closure.md).
