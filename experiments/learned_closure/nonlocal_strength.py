@@ -13,9 +13,9 @@ gradients are weak on the mean free path:
 Both fluxes' p and s are refitted with the other parameters, starting from the second form,
 on the same Shakhov shocks and window as `nonlocal_closure.py` (Nelder-Mead, q_x first,
 then sigma_xx).  Prints and writes the a priori errors (relative L2 of the fluxes on the
-kinetic profiles) of NSF, the second form and the extension, at weak and strong shocks.
-(The shipped third form's fade, kn_fade, is what a posteriori marches showed to work;
-docs/learned_closure.md, "The third form".)
+kinetic profiles) of NSF, the second form, the extension and the shipped third form (whose
+fade, kn_fade, is what worked a posteriori), at weak and strong shocks.
+(docs/learned_closure.md, "Weak shocks" and "The third form".)
 
     .venv/bin/python experiments/learned_closure/nonlocal_strength.py [--out DIR]
 
@@ -59,11 +59,12 @@ def fluxes(terms, par, form):
     return sl + ss + nl._coupling(terms, par, qs), ql + qs
 
 
-def errors(data, par, form):
-    """{mach: (sigma_xx error, q_x error)} a priori."""
+def errors(data, par, form=None):
+    """{mach: (sigma_xx error, q_x error)} a priori: of the extension's `fluxes`, or with
+    form None of the closure itself (`nl._closure_fluxes`, its fade included)."""
     out = {}
     for mach, (terms, keep, refs) in data.items():
-        model = fluxes(terms, par, form)
+        model = nl._closure_fluxes(terms, par) if form is None else fluxes(terms, par, form)
         out[mach] = tuple(rel_l2(m[keep], r) for m, r in zip(model, refs))
     return out
 
@@ -136,7 +137,8 @@ def main(argv=None):
     shown = {m: data[m] for m in SHOWN}
     rows = {"NSF": errors(shown, nl.NonlocalParams(), SECOND_FORM),
             "second form": errors(shown, second, SECOND_FORM),
-            "strength-dependent": errors(shown, par, form)}
+            "strength-dependent": errors(shown, par, form),
+            "shipped third form": errors(shown, nl.NonlocalParams.load(nl.DEFAULT_MODEL)[0])}
     lines = [f"# A strength-dependent non-local closure, a priori ({time.strftime('%Y-%m-%d')})",
              "", f"Refitted in {seconds:.0f} s on M = {', '.join(f'{m:g}' for m in TRAIN)}: "
              f"{par.encoded()}; (p, s): "
