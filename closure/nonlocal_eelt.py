@@ -19,7 +19,8 @@
   marched to steady state on cells of lambda_1/8 (aligned at the density midpoint,
   |x| <= 15); NSF for model None.
 
-    [train]   members, w0_min, gamma_max, coupling, kn_keep
+    [train]   members, w0_min, gamma_max, coupling, kn_keep, kn_fade (the third form's fade,
+              held fixed in the fits; 0, the default: the second form)
     [explore] per_iteration, nx, fractions
     other sections: `closure.nn.eelt.build`
 """
@@ -89,12 +90,13 @@ class NonlocalTrainer:
     bootstraps of the labeled tubes, warm-started from it (module docstring)."""
 
     def __init__(self, members=4, w0_min=0.25, gamma_max=2.0, coupling=True, kn_keep=1.0,
-                 seed=0, omega=0.5, prandtl=2.0 / 3.0):
+                 seed=0, omega=0.5, prandtl=2.0 / 3.0, kn_fade=0.0):
         if members < 2:
             raise InputError(f"NonlocalTrainer: members = {members}; the examiner needs two "
                              "or more")
         self.members, self.seed = members, seed
-        self.options = {"w0_min": w0_min, "gamma_max": gamma_max, "coupling": coupling}
+        self.options = {"w0_min": w0_min, "gamma_max": gamma_max, "coupling": coupling,
+                        "kn_fade": kn_fade}
         self.kn_keep = kn_keep
         self.gas, self.prandtl = bz.Gas(omega=omega), prandtl
 

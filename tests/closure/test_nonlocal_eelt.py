@@ -57,6 +57,10 @@ def test_tiny_nonlocal_closure_eelt(tmp_path):
     one = trainer.train(records, 0, tmp_path / "a")
     two = trainer.train(records, 0, tmp_path / "b")
     assert one.mean == two.mean and one.members == two.members
+    faded = NonlocalTrainer(members=2, seed=3, kn_fade=0.1).train(records, 0, tmp_path / "c")
+    assert one.mean.kn_fade == 0.0
+    assert faded.mean.kn_fade == 0.1 and all(m.kn_fade == 0.1 for m in faded.members)
+    assert NonlocalEnsemble.load(tmp_path / "c" / "nonlocal_ensemble.json").mean == faded.mean
     with pytest.raises(InputError, match="members"):
         NonlocalTrainer(members=1)
     # a member the solver refuses is a lost rollout (the examiner's DIVERGED), not a crash
