@@ -46,7 +46,8 @@ from .systems.nonlocal_nsf import (
     write_json,
 )
 
-FORMAT = "closure.nonlocal_ensemble/1"
+FORMAT = "closure.nonlocal_ensemble/2"
+FORMATS = ("closure.nonlocal_ensemble/1", FORMAT)  # /1: parameters without kn_fade (no fade)
 __all__ = ["NO_SOLUTION", "TEST_FIELDS", "NonlocalEnsemble", "NonlocalExplorer",
            "NonlocalTrainer", "a_posteriori_errors", "build", "tube_profiles"]
 
@@ -65,7 +66,7 @@ class NonlocalEnsemble:
 
     @classmethod
     def load(cls, path):
-        doc = read_json(path, (FORMAT,), "non-local ensemble")
+        doc = read_json(path, FORMATS, "non-local ensemble")
         members = doc.get("members")
         if not isinstance(members, list) or not members:
             raise InputError(f"{path}: no members")

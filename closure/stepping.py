@@ -278,21 +278,26 @@ def dissipation_and_jacobian(code, Ug, dx, par, table, M, A, BL, BR, uf, dy, e):
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
 def _linearised_share(par, k, lam, kn, phi, dx, end):
-    """Flux k's factor on NSF's coefficient in NLNSF's W (`_nonlocal_linearisation`)."""
+    """Flux k's factor on NSF's coefficient in NLNSF's W (`_nonlocal_linearisation`): the
+    gain's slope in its own gradient, 1 + (4 phi - 2 phi^2) beta Kn (1 + 2 beta Kn without a
+    fade), or 1 + phi beta Kn where the cap kn_max binds (the gain is then a fixed factor),
+    times the part of the flux left at the grid's highest wavenumber."""
     w0, alpha, beta = par[5 + 3 * k], par[6 + 3 * k], par[7 + 3 * k]
     ell = alpha * lam
     left = 1.0 if end else 1.0 / (1.0 + 4.0 * ell * ell / (dx * dx))
     a = phi * (1.0 - w0)
-    return (1.0 + (4.0 * phi - 2.0 * phi * phi) * beta * kn) * (1.0 - a + a * left)
+    slope = phi if kn >= par[11] else 4.0 * phi - 2.0 * phi * phi
+    return (1.0 + slope * beta * kn) * (1.0 - a + a * left)
 
 
 @njit(cache=True, error_model="numpy", fastmath=FAST)
 def _nonlocal_linearisation(Ug, dx, par, table, M, A, BL, BR, uf, dy, e):
     """`dissipation_and_jacobian` of NLNSF: M from its non-local fluxes; W that of NSF with
-    each face's coefficient scaled by the flux's gain slope in its own gradient, 1 + 2 beta
-    Kn, times the part of the flux left at the grid's highest wavenumber, w0 + (1 - w0) /
-    (1 + 4 l^2 / dx^2) with l = alpha lambda (1 at the end faces of open domains, which
-    carry G; on periodic ones the seam face is screened like the others).  That W is exact
+    each face's coefficient scaled by the flux's gain slope in its own gradient (1 + 2 beta
+    Kn without a fade, `_linearised_share`), times the part of the flux left at the grid's
+    highest wavenumber, 1 - a + a / (1 + 4 l^2 / dx^2) with l = alpha lambda and the
+    screened weight a = phi (1 - w0) (1 at the end faces of open domains, which carry G; on
+    periodic ones the seam face is screened like the others).  That W is exact
     for neither the screened part's low wavenumbers nor T_hot and the coupling; ROS2 keeps
     its classical order two for any W (the W terms cancel to O(h^3) in its expansion), so
     W need only damp the stiff, high-wavenumber modes; at stiff step sizes (tau >> the

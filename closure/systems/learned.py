@@ -146,9 +146,10 @@ class LearnedSystem(MomentSystem):
         try:
             super().check(U, t, x)
         except SolutionError as exc:
-            raise SolutionError(f"{exc} (the shipped network closure leaves the domain on "
-                                "strong shocks, docs/learned_closure.md \"Diagnosis\"; the "
-                                "non-local closure, model 'nonlocal', is steady there)") from None
+            raise SolutionError(f"{exc} (network closures can leave the domain: the shipped "
+                                "one does on every strong shock, docs/learned_closure.md "
+                                "\"Diagnosis\"; for shocks the non-local closure, model "
+                                "'nonlocal', is steady)") from None
         if self._warned:
             return
         rho, _, T, W = self.fields(U)

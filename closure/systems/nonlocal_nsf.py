@@ -40,8 +40,9 @@ from the data; kn_fade by the smallest a priori loss over a few values
 What holds (tested in `tests/closure/test_nonlocal.py`):
 - exactly NSF when w0 = 1 and beta = 0; NSF to first order as Kn -> 0 on a resolved,
   smooth profile (the gain adds O(Kn), the screening and the coupling O(Kn^2), not
-  Burnett's terms; with a fade, phi = O(Kn^2) makes the gain's part O(Kn^3) and the
-  screened weight O(Kn^2));
+  Burnett's terms; with a fade, phi = O(Kn^2) makes the gain's and the coupling's parts
+  O(Kn^3) and the screened weight O(Kn^2), so near equilibrium the closure is NSF to third
+  order and drops the Burnett-order terms the second form has there);
 - conservation form: mass, momentum and energy conserved to round-off on periodic domains;
   on open domains the end faces carry the local flux G (K is solved with Y = G there, and
   the coupling is 0 there), so the boundary fluxes vanish where the ends are uniform, as
@@ -56,7 +57,8 @@ What holds (tested in `tests/closure/test_nonlocal.py`):
   profiles has a slow growing mode from Mach 5.5 up, bounded in the tests; the marched
   shocks are steady.  No entropy inequality: the screening is designed to carry heat
   against the local gradient behind a temperature overshoot.  At high k only the fraction
-  w0 of NSF's smoothing is left, so w0 > 0 is required; the fit keeps w0 >= 0.25 (free,
+  w0 of NSF's smoothing is left, so w0 > 0 is required (w0 > 1/9 with a fade, whose
+  weight varies with the gradient, `W0_FADE_MIN`); the fit keeps w0 >= 0.25 (free,
   it takes 0.1 and the marched Mach 4.5 and 5.5 shocks settle into limit cycles; at
   w0 >= 0.2 Mach 4.5 is steady and 5.5 is not).
 
@@ -92,6 +94,10 @@ from .nsf import NSF, KernelFluxes
 
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "nonlocal.json"
 FORMAT = "closure.nonlocal/3"
+#: with a fade, the local part (1 - phi (1 - w0)) G has the slope 1 - (1 - w0)(3 phi -
+#: 2 phi^2) in its gradient (phi' Kn = 2 phi (1 - phi); beta = 0), whose least value over
+#: phi, 1 - 9 (1 - w0) / 8, is positive only for w0 > 1/9
+W0_FADE_MIN = 1.0 / 9.0
 #: /1: the first form, without the last five parameters; /2: the second, without kn_fade
 FORMATS = ("closure.nonlocal/1", "closure.nonlocal/2", FORMAT)
 
@@ -139,6 +145,12 @@ class NonlocalParams:
         if self.c_sigma != 0.0 and self.w0_q < 1.0 and self.alpha_q == 0.0:
             raise InputError("NonlocalParams: c_sigma != 0 needs alpha_q > 0 (unscreened, the "
                              "coupling is a T_xx term in sigma_xx: a grid-scale instability)")
+        if self.kn_fade > 0.0 and min(self.w0_sigma, self.w0_q) <= W0_FADE_MIN:
+            raise InputError(f"NonlocalParams: a fade (kn_fade = {self.kn_fade:g}) needs w0 > "
+                             f"1/9 for both fluxes (w0_sigma = {self.w0_sigma:g}, w0_q = "
+                             f"{self.w0_q:g}): the local part's slope, 1 - (1 - w0)(3 phi - "
+                             "2 phi^2) at beta = 0, is negative below, anti-diffusive at "
+                             "the grid scale")
         if (self.gamma_sigma > 0.0 or self.gamma_q > 0.0) and self.alpha_hot == 0.0:
             raise InputError("NonlocalParams: gamma > 0 needs alpha_hot > 0 (T_hot = T "
                              "otherwise, and gamma would do nothing)")
@@ -444,6 +456,9 @@ def fit_nonlocal(profiles, gas, mu_ref, prandtl=2.0 / 3.0, window=20.0, w0_min=0
     if not 0.0 < w0_min < 1.0 or not gamma_max >= 0.0:
         raise InputError(f"fit_nonlocal: w0_min = {w0_min} outside (0, 1) or gamma_max = "
                          f"{gamma_max} negative")
+    if kn_fade > 0.0 and w0_min <= W0_FADE_MIN:
+        raise InputError(f"fit_nonlocal: w0_min = {w0_min} with a fade (kn_fade = "
+                         f"{kn_fade:g}) must exceed 1/9 (`NonlocalParams`)")
     data, kn_max = [], 0.0
     for p in profiles:
         x = np.asarray(p.x if hasattr(p, "x") else p["x"], dtype=float)

@@ -44,8 +44,10 @@ def test_kernel_equals_the_numpy_reference_and_nsf_limit():
     x, rho, u, T = _profile()
     kn = gradient_knudsen(x, rho, u, T, GAS, mu_ref)
     capped = replace(PARAMS, kn_max=float(np.median(kn)))  # the cap binds at half the faces
-    for params in (PARAMS, capped, FIRST, replace(PARAMS, w0_q=1.0), replace(PARAMS, kn_fade=0.1),
-                   replace(capped, kn_fade=0.3)):
+    fade = float(np.median(kn))  # phi from 0.1 to 1 over the faces
+    for params in (PARAMS, capped, FIRST, replace(PARAMS, w0_q=1.0), replace(PARAMS, kn_fade=fade),
+                   replace(capped, kn_fade=fade), replace(FIRST, kn_fade=fade),
+                   replace(PARAMS, w0_q=1.0, w0_sigma=1.0, kn_fade=fade)):
         system = NonlocalNSF(GAS, mu_ref, params=params)
         sigma, q = system.face_fluxes(system.from_primitive(rho, u, T), 0.1)
         _, s_ref, q_ref = apriori_fluxes(x, rho, u, T, params, GAS, mu_ref)
@@ -95,7 +97,7 @@ def test_screening_solve_against_dense_algebra():
 
 def test_continuum_limit_is_nsf():
     """As Kn -> 0 on a fixed smooth profile the closure tends to NSF, at first order, and at
-    second order with a fade (its gain's part O(Kn^3), the screened weight's O(Kn^2))."""
+    third order with a fade (phi = O(Kn^2): the gain's part O(Kn^3), the coupling's too)."""
     x = np.linspace(0.0, 1.0, 201)
     rho, u, T = 1.0 + 0.2 * np.sin(2 * np.pi * x), 0.3 * np.cos(2 * np.pi * x), \
         1.0 + 0.3 * np.sin(2 * np.pi * x + 1.0)
@@ -112,10 +114,10 @@ def test_continuum_limit_is_nsf():
 
     first = gaps(PARAMS)
     assert first[0] < 0.3
-    assert first[1] < first[0] / 7  # first order in Kn (ratio 10 ideally; measured 9.9)
+    assert first[1] < first[0] / 7  # first order in Kn (ratio 10 ideally; measured 7.24)
     faded = gaps(replace(PARAMS, kn_fade=0.1))
     assert faded[0] < first[0] / 3
-    assert faded[1] < faded[0] / 70  # second order (ratio 100 ideally)
+    assert faded[1] < faded[0] / 300  # third order (ratio 1000 ideally; measured 540)
 
 
 def _solver(problem, nx=64, **kw):
@@ -199,6 +201,9 @@ def test_model_file_round_trip_and_refusals(tmp_path):
         NonlocalParams(kn_max=0.0)
     with pytest.raises(InputError, match="alpha_hot"):
         NonlocalParams(gamma_q=1.0)  # no hot temperature to follow
+    with pytest.raises(InputError, match="1/9"):  # a fade's local part would anti-diffuse
+        NonlocalParams(w0_q=0.1, alpha_q=1.0, kn_fade=0.1)
+    assert NonlocalParams(w0_q=0.1, alpha_q=1.0).kn_fade == 0.0  # without a fade: w0 > 0
     assert NonlocalParams(c_sigma=-0.1).c_sigma == -0.1  # the coupling takes either sign
     with pytest.raises(InputError, match="alpha_q"):
         NonlocalParams(w0_q=0.25, c_sigma=-0.4)  # on the unscreened q: T_xx in sigma_xx

@@ -47,6 +47,11 @@ def test_tiny_nonlocal_closure_eelt(tmp_path):
     with pytest.raises(InputError, match="not a non-local ensemble file"):
         NonlocalEnsemble.load(bad)
     doc = json.loads(path.read_text())
+    old = {**doc, "format": "closure.nonlocal_ensemble/1",  # before kn_fade: no fade
+           "mean": {k: v for k, v in doc["mean"].items() if k != "kn_fade"},
+           "members": [{k: v for k, v in m.items() if k != "kn_fade"} for m in doc["members"]]}
+    bad.write_text(json.dumps(old))
+    assert NonlocalEnsemble.load(bad).mean == replace(model.mean, kn_fade=0.0)
     doc["members"] = []
     bad.write_text(json.dumps(doc))
     with pytest.raises(InputError, match="no members"):
