@@ -38,6 +38,7 @@ from .fv import FVNumerics, FVSolver
 from .nn.eelt import TubeExplorer, snapshots
 from .nn.local_eelt import NO_SOLUTION, TEST_FIELDS, build_solution_tested, solution_errors
 from .systems.nonlocal_nsf import (
+    W0_FADE_MIN,
     NonlocalNSF,
     NonlocalParams,
     fit_nonlocal,
@@ -47,7 +48,7 @@ from .systems.nonlocal_nsf import (
 )
 
 FORMAT = "closure.nonlocal_ensemble/2"
-FORMATS = ("closure.nonlocal_ensemble/1", FORMAT)  # /1: parameters without kn_fade (no fade)
+FORMATS = ("closure.nonlocal_ensemble/1", FORMAT)  # /1: kn_fade optional (missing: no fade)
 __all__ = ["NO_SOLUTION", "TEST_FIELDS", "NonlocalEnsemble", "NonlocalExplorer",
            "NonlocalTrainer", "a_posteriori_errors", "build", "tube_profiles"]
 
@@ -95,6 +96,9 @@ class NonlocalTrainer:
         if members < 2:
             raise InputError(f"NonlocalTrainer: members = {members}; the examiner needs two "
                              "or more")
+        if not kn_fade >= 0.0 or (kn_fade > 0.0 and w0_min <= W0_FADE_MIN):
+            raise InputError(f"NonlocalTrainer: kn_fade = {kn_fade} must be >= 0, and with a "
+                             f"fade w0_min = {w0_min} must exceed 1/9 (`NonlocalParams`)")
         self.members, self.seed = members, seed
         self.options = {"w0_min": w0_min, "gamma_max": gamma_max, "coupling": coupling,
                         "kn_fade": kn_fade}

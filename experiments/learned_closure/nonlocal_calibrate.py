@@ -27,6 +27,7 @@ from nonlocal_closure import march_dx
 from scipy.optimize import minimize
 
 import boltzmann as bz
+from boltzmann.errors import InputError
 from closure.fv import FVNumerics, FVSolver
 from closure.metrics import profile_errors
 from closure.systems.nonlocal_nsf import DEFAULT_MODEL, NonlocalNSF, NonlocalParams
@@ -73,7 +74,12 @@ def main(argv=None):
     states, history = {}, []
 
     def objective(v):
-        params = from_vector(v, start)
+        try:
+            params = from_vector(v, start)
+        except InputError as exc:  # e.g. a w0 below 1/9 with a fade: outside the domain
+            history.append(np.inf)
+            print(f"{len(history):4d} inf ({exc})", flush=True)
+            return np.inf
         total = 0.0
         try:
             for m in args.machs:

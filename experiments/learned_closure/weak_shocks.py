@@ -1,4 +1,4 @@
-"""Weak shocks and the near-continuum tube: where the non-local closure is not better than NSF.
+"""Weak shocks and the near-continuum tube, where the non-local closure's second form lost to NSF.
 
 1. Stationary shocks at Mach 1.3, 1.65 (Sod's shock), 2 and 3, marched to steady state in
    the finite-volume solver (`nonlocal_closure.march`) with NSF and the shipped non-local

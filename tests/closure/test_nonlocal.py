@@ -296,6 +296,34 @@ def test_shipped_model_is_registered_and_loads():
     assert sol.info["dissipative_scheme"] == "ros2" and np.all(np.isfinite(sol["q_x"]))
 
 
+def _gained(g, kn, params):
+    """(1 + phi beta_q Kn) g, Kn = kn g (capped at kn_max), of the heat flux's gain."""
+    k = min(g * kn, params.kn_max)
+    return (1.0 + k ** 2 / (k ** 2 + params.kn_fade ** 2) * params.beta_q * k) * g
+
+
+def test_ros2_linearisation_takes_the_gain_slope_and_the_cap():
+    """W's factor per face: the gain's slope in its own gradient, 1 + (4 phi - 2 phi^2) beta
+    Kn (d/dg of (1 + phi beta Kn) g with Kn proportional to |g|), or 1 + phi beta Kn where
+    the cap binds (a fixed factor: taking the uncapped slope there spoiled q_x at Kn = 3),
+    times the part left at the grid's highest wavenumber, 1 - a + a / (1 + 4 l^2 / dx^2)."""
+    params = replace(PARAMS, kn_max=0.5, kn_fade=0.2)
+    par = NonlocalNSF(GAS, 1.0, params=params).solver_par(kernels.OUTFLOW)
+    lam, dx = 0.3, 0.1
+    left = 1.0 / (1.0 + 4.0 * (params.alpha_q * lam) ** 2 / dx ** 2)
+    for kn in (0.1, 0.3, 0.5):
+        phi = kn ** 2 / (kn ** 2 + 0.2 ** 2)
+        slope = phi if kn == 0.5 else 4.0 * phi - 2.0 * phi ** 2
+        a = phi * (1.0 - params.w0_q)
+        want = (1.0 + slope * params.beta_q * kn) * (1.0 - a + a * left)
+        got = stepping._linearised_share(par, 1, lam, kn, phi, dx, False)
+        assert got == pytest.approx(want, rel=1e-14), kn
+        if kn < 0.5:  # the slope against a difference quotient of the gained flux
+            h = 1e-6
+            numeric = (_gained(1.0 + h, kn, params) - _gained(1.0 - h, kn, params)) / (2.0 * h)
+            assert numeric == pytest.approx(1.0 + slope * params.beta_q * kn, rel=1e-6)
+
+
 def test_shipped_closure_beats_nsf_on_a_weak_shock():
     """Sod's shock strength (Mach 1.65), not trained on, marched to steady state: the
     shipped third form is closer to the Shakhov solution than NSF in rho, T, sigma_xx and

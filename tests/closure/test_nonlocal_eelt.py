@@ -68,6 +68,8 @@ def test_tiny_nonlocal_closure_eelt(tmp_path):
     assert NonlocalEnsemble.load(tmp_path / "c" / "nonlocal_ensemble.json").mean == faded.mean
     with pytest.raises(InputError, match="members"):
         NonlocalTrainer(members=1)
+    with pytest.raises(InputError, match="1/9"):  # refused before anything is labeled
+        NonlocalTrainer(w0_min=0.1, kn_fade=0.1)
     # a member the solver refuses is a lost rollout (the examiner's DIVERGED), not a crash
     bad_member = replace(model.mean, c_sigma=-50.0, alpha_q=1.0)
     tube = bz.ShockTube.sod(kn=0.1, t_end=0.01)
