@@ -12,8 +12,8 @@
 
     .venv/bin/python experiments/learned_closure/weak_shocks.py [--out DIR] [--sweep]
 
-(about 40 s; 5 min with --sweep).  Writes weak_shocks.md to the output folder (default
-out/ here).
+(about 40 s; 5 min with --sweep).  Writes weak_shocks.md and weak_shocks.png (the Mach 1.65
+profiles) to the output folder (default out/ here).
 """
 
 import argparse
@@ -23,7 +23,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from local_closure import GAS, WINDOW_ERR, kinetic  # this folder
+from local_closure import GAS, WINDOW_ERR, kinetic, plot_profiles  # this folder
 from nonlocal_closure import march
 
 import boltzmann as bz
@@ -33,6 +33,8 @@ from closure.systems.nonlocal_nsf import DEFAULT_MODEL, NonlocalNSF, NonlocalPar
 
 HERE = Path(__file__).resolve().parent
 MACHS = (1.3, 1.65, 2.0, 3.0)
+FIGURE_MACH = 1.65
+LABELS = {"nsf": "NSF", "nonlocal": "non-local closure"}
 MODELS = ("nsf", "r13", "nonlocal")
 
 
@@ -47,15 +49,20 @@ def main(argv=None):
              + " / ".join(NAMES) + ")", "", "| Mach | NSF | non-local |", "|---|---|---|"]
     for mach in MACHS:
         kin = kinetic(mach)
-        cells = []
+        cells, profiles = [], {}
         for name in ("nsf", "nonlocal"):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # the closure's envelope warning
                 sol, _, note = march(lambda p, name=name: name, mach)
             e = profile_errors(kin.x, kin, sol.x, sol, window=WINDOW_ERR)
             cells.append(slashed(e) + ("" if "NOT" not in note else f" ({note})"))
+            profiles[LABELS[name]] = {"x": sol.x, **sol.moments}
         lines.append(f"| {mach:g} | " + " | ".join(cells) + " |")
         print(lines[-1], flush=True)
+        if mach == FIGURE_MACH:
+            plot_profiles(kin, profiles, f"Mach {mach:g} shock (Sod's shock strength, not "
+                          "trained on): NSF and the shipped non-local closure",
+                          args.out / "weak_shocks.png", {LABELS["nsf"]: "--"})
 
     tube = bz.ShockTube.sod(kn=0.003)
     ref = bz.KineticSolver(tube, GAS, "shakhov", bz.Numerics(nx=800, v_spacing=0.3)).run()
