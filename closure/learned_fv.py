@@ -18,7 +18,7 @@ from boltzmann.gas import Gas
 
 from .fv import FVNumerics, FVSolver, _vanleer
 from .stepping import ARS222
-from .systems.learned import LearnedSystem
+from .systems.learned import BREAKDOWN_HINT, LearnedSystem
 
 
 class LearnedSolver(FVSolver):
@@ -45,7 +45,7 @@ class LearnedSolver(FVSolver):
             rho, u, T = self.system.primitive(U[:, i:i + 1])
             raise SolutionError(f"learned: state outside the domain (rho={rho[0]:.4g}, "
                                 f"T={T[0]:.4g}) in cell {i} (x={self.x[i]:.4g}) at "
-                                f"t={self.t:.4g}")
+                                f"t={self.t:.4g} {BREAKDOWN_HINT}")
         return self.numerics.cfl * self.dx / np.max(speed)
 
     def start_from(self, profile):

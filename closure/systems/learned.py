@@ -23,6 +23,11 @@ from ..nn.closure_net import log_knudsen
 from ..nn.ensemble import EnvelopeWarning
 from .base import MomentSystem
 
+#: appended to a breakdown of the learned system
+BREAKDOWN_HINT = ("(network closures can leave the domain: the shipped one does on every strong "
+                  "shock, docs/learned_closure.md \"Diagnosis\"; for shocks the non-local "
+                  "closure, model 'nonlocal', is steady)")
+
 
 def _root(T):
     """sqrt(T), NaN without a warning where T < 0: the solver names the cell
@@ -146,10 +151,7 @@ class LearnedSystem(MomentSystem):
         try:
             super().check(U, t, x)
         except SolutionError as exc:
-            raise SolutionError(f"{exc} (network closures can leave the domain: the shipped "
-                                "one does on every strong shock, docs/learned_closure.md "
-                                "\"Diagnosis\"; for shocks the non-local closure, model "
-                                "'nonlocal', is steady)") from None
+            raise SolutionError(f"{exc} {BREAKDOWN_HINT}") from None
         if self._warned:
             return
         rho, _, T, W = self.fields(U)
