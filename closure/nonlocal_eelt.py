@@ -38,9 +38,9 @@ from .fv import FVNumerics, FVSolver
 from .nn.eelt import TubeExplorer, snapshots
 from .nn.local_eelt import NO_SOLUTION, TEST_FIELDS, build_solution_tested, solution_errors
 from .systems.nonlocal_nsf import (
-    W0_FADE_MIN,
     NonlocalNSF,
     NonlocalParams,
+    check_fade_w0,
     fit_nonlocal,
     gradient_knudsen,
     read_json,
@@ -96,9 +96,9 @@ class NonlocalTrainer:
         if members < 2:
             raise InputError(f"NonlocalTrainer: members = {members}; the examiner needs two "
                              "or more")
-        if not kn_fade >= 0.0 or (kn_fade > 0.0 and w0_min <= W0_FADE_MIN):
-            raise InputError(f"NonlocalTrainer: kn_fade = {kn_fade} must be >= 0, and with a "
-                             f"fade w0_min = {w0_min} must exceed 1/9 (`NonlocalParams`)")
+        if not kn_fade >= 0.0:
+            raise InputError(f"NonlocalTrainer: kn_fade = {kn_fade} must be >= 0")
+        check_fade_w0(w0_min, kn_fade, "NonlocalTrainer (w0_min)")  # before any labeling
         self.members, self.seed = members, seed
         self.options = {"w0_min": w0_min, "gamma_max": gamma_max, "coupling": coupling,
                         "kn_fade": kn_fade}

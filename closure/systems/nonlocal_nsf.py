@@ -94,12 +94,23 @@ from .nsf import NSF, KernelFluxes
 
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "nonlocal.json"
 FORMAT = "closure.nonlocal/3"
+#: /1: the first form, without the last five parameters; /2: the second, without kn_fade
+FORMATS = ("closure.nonlocal/1", "closure.nonlocal/2", FORMAT)
 #: with a fade, the local part (1 - phi (1 - w0)) G has the slope 1 - (1 - w0)(3 phi -
 #: 2 phi^2) in its gradient (phi' Kn = 2 phi (1 - phi); beta = 0), whose least value over
 #: phi, 1 - 9 (1 - w0) / 8, is positive only for w0 > 1/9
 W0_FADE_MIN = 1.0 / 9.0
-#: /1: the first form, without the last five parameters; /2: the second, without kn_fade
-FORMATS = ("closure.nonlocal/1", "closure.nonlocal/2", FORMAT)
+
+
+def check_fade_w0(w0, kn_fade, where):
+    """An InputError naming `where` when a fade (kn_fade > 0) comes with a w0 (or a lower
+    bound of the fit's w0) of at most W0_FADE_MIN: the local part would anti-diffuse at the
+    grid scale."""
+    if kn_fade > 0.0 and w0 <= W0_FADE_MIN:
+        raise InputError(f"{where}: a fade (kn_fade = {kn_fade:g}) needs w0 > 1/9 for both "
+                         f"fluxes, got {w0:g}: the local part's slope, 1 - (1 - w0)(3 phi - "
+                         "2 phi^2) at beta = 0, is negative below, anti-diffusive at the grid "
+                         "scale")
 
 
 @dataclass(frozen=True)
@@ -145,12 +156,8 @@ class NonlocalParams:
         if self.c_sigma != 0.0 and self.w0_q < 1.0 and self.alpha_q == 0.0:
             raise InputError("NonlocalParams: c_sigma != 0 needs alpha_q > 0 (unscreened, the "
                              "coupling is a T_xx term in sigma_xx: a grid-scale instability)")
-        if self.kn_fade > 0.0 and min(self.w0_sigma, self.w0_q) <= W0_FADE_MIN:
-            raise InputError(f"NonlocalParams: a fade (kn_fade = {self.kn_fade:g}) needs w0 > "
-                             f"1/9 for both fluxes (w0_sigma = {self.w0_sigma:g}, w0_q = "
-                             f"{self.w0_q:g}): the local part's slope, 1 - (1 - w0)(3 phi - "
-                             "2 phi^2) at beta = 0, is negative below, anti-diffusive at "
-                             "the grid scale")
+        check_fade_w0(min(self.w0_sigma, self.w0_q), self.kn_fade,
+                      f"NonlocalParams (w0_sigma = {self.w0_sigma:g}, w0_q = {self.w0_q:g})")
         if (self.gamma_sigma > 0.0 or self.gamma_q > 0.0) and self.alpha_hot == 0.0:
             raise InputError("NonlocalParams: gamma > 0 needs alpha_hot > 0 (T_hot = T "
                              "otherwise, and gamma would do nothing)")
@@ -456,9 +463,7 @@ def fit_nonlocal(profiles, gas, mu_ref, prandtl=2.0 / 3.0, window=20.0, w0_min=0
     if not 0.0 < w0_min < 1.0 or not gamma_max >= 0.0:
         raise InputError(f"fit_nonlocal: w0_min = {w0_min} outside (0, 1) or gamma_max = "
                          f"{gamma_max} negative")
-    if kn_fade > 0.0 and w0_min <= W0_FADE_MIN:
-        raise InputError(f"fit_nonlocal: w0_min = {w0_min} with a fade (kn_fade = "
-                         f"{kn_fade:g}) must exceed 1/9 (`NonlocalParams`)")
+    check_fade_w0(w0_min, kn_fade, "fit_nonlocal (w0_min)")
     data, kn_max = [], 0.0
     for p in profiles:
         x = np.asarray(p.x if hasattr(p, "x") else p["x"], dtype=float)

@@ -70,13 +70,10 @@ def errors(data, par, form=None):
 
 
 def variables(par, form, flux):
-    """The fit variables of one flux, from parameters (the inverse of `unpack`)."""
+    """The fit variables of one flux, from parameters (the inverse of `unpack`): those of
+    `fit_nonlocal` (`nl._unconstrained`), then p and s."""
     p, s = form[flux]
-    w = (getattr(par, f"w0_{flux}") - 0.25) / 0.75
-    return np.array([logit(np.clip(w, 1e-9, 1 - 1e-9)), np.log(getattr(par, f"alpha_{flux}")),
-                     np.log(getattr(par, f"beta_{flux}")),
-                     logit(np.clip(getattr(par, f"gamma_{flux}") / 2.0, 1e-9, 1 - 1e-9)),
-                     np.log(par.alpha_hot) if flux == "q" else par.c_sigma,
+    return np.array([*nl._unconstrained(par, flux, 0.25, 2.0),
                      logit(np.clip((p - 1.0) / (P_MAX - 1.0), 1e-9, 1 - 1e-9)),
                      np.log(max(s, 1e-6))])
 

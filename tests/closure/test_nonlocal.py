@@ -204,6 +204,8 @@ def test_model_file_round_trip_and_refusals(tmp_path):
     with pytest.raises(InputError, match="1/9"):  # a fade's local part would anti-diffuse
         NonlocalParams(w0_q=0.1, alpha_q=1.0, kn_fade=0.1)
     assert NonlocalParams(w0_q=0.1, alpha_q=1.0).kn_fade == 0.0  # without a fade: w0 > 0
+    with pytest.raises(InputError, match="fit_nonlocal .*1/9"):  # refused before fitting
+        fit_nonlocal([], GAS, 1.0, w0_min=0.1, kn_fade=0.1)
     assert NonlocalParams(c_sigma=-0.1).c_sigma == -0.1  # the coupling takes either sign
     with pytest.raises(InputError, match="alpha_q"):
         NonlocalParams(w0_q=0.25, c_sigma=-0.4)  # on the unscreened q: T_xx in sigma_xx
